@@ -1,0 +1,1 @@
+//! Fault-injecting Kinesis stand-in (being written).
