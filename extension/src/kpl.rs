@@ -1,0 +1,224 @@
+//! The KPL aggregated record format (awslabs/amazon-kinesis-producer,
+//! `aggregation-format.md`): magic bytes `F3 89 9A C2`, a protobuf `AggregatedRecord`,
+//! then the MD5 of the protobuf bytes. KCL, Firehose and the `aws-kinesis-agg`
+//! libraries de-aggregate it.
+
+use bytes::Bytes;
+use md5::{Digest, Md5};
+use prost::Message;
+use prost::encoding::encoded_len_varint;
+
+/// First bytes of every aggregated record.
+pub const MAGIC: [u8; 4] = [0xF3, 0x89, 0x9A, 0xC2];
+/// Length of the MD5 trailer.
+pub const DIGEST_LEN: usize = 16;
+
+/// `AggregatedRecord` of the KPL's `messages.proto` (proto2).
+#[derive(Clone, PartialEq, Message)]
+pub struct AggregatedRecord {
+    /// Partition keys, referenced by index.
+    #[prost(string, repeated, tag = "1")]
+    pub partition_key_table: Vec<String>,
+    /// Explicit hash keys, referenced by index (unused here).
+    #[prost(string, repeated, tag = "2")]
+    pub explicit_hash_key_table: Vec<String>,
+    /// The user records.
+    #[prost(message, repeated, tag = "3")]
+    pub records: Vec<Record>,
+}
+
+/// `Record` of the KPL's `messages.proto`.
+#[derive(Clone, PartialEq, Message)]
+pub struct Record {
+    /// Index into the partition key table.
+    #[prost(uint64, required, tag = "1")]
+    pub partition_key_index: u64,
+    /// Index into the explicit hash key table.
+    #[prost(uint64, optional, tag = "2")]
+    pub explicit_hash_key_index: Option<u64>,
+    /// The user record's data.
+    #[prost(bytes = "vec", required, tag = "3")]
+    pub data: Vec<u8>,
+    /// Tags (unused here).
+    #[prost(message, repeated, tag = "4")]
+    pub tags: Vec<Tag>,
+}
+
+/// `Tag` of the KPL's `messages.proto`.
+#[derive(Clone, PartialEq, Message)]
+pub struct Tag {
+    /// Key.
+    #[prost(string, required, tag = "1")]
+    pub key: String,
+    /// Value.
+    #[prost(string, optional, tag = "2")]
+    pub value: Option<String>,
+}
+
+/// Builds one aggregated record, tracking its exact encoded size as records are added.
+#[derive(Debug, Default)]
+pub struct Aggregator {
+    record: AggregatedRecord,
+    protobuf_len: usize,
+}
+
+impl Aggregator {
+    /// Size of the aggregated record if `(partition_key, data)` were added.
+    pub fn len_with(&self, partition_key: &str, data: &[u8]) -> usize {
+        let mut added = field_len(record_len(self.key_index(partition_key).unwrap_or(0), data));
+        if self.key_index(partition_key).is_none() {
+            added += field_len(partition_key.len());
+        }
+        MAGIC.len() + self.protobuf_len + added + DIGEST_LEN
+    }
+
+    /// Adds a user record.
+    pub fn push(&mut self, partition_key: &str, data: &[u8]) {
+        let index = match self.key_index(partition_key) {
+            Some(index) => index,
+            None => {
+                self.record
+                    .partition_key_table
+                    .push(partition_key.to_owned());
+                self.protobuf_len += field_len(partition_key.len());
+                self.record.partition_key_table.len() as u64 - 1
+            }
+        };
+        self.protobuf_len += field_len(record_len(index, data));
+        self.record.records.push(Record {
+            partition_key_index: index,
+            explicit_hash_key_index: None,
+            data: data.to_vec(),
+            tags: Vec::new(),
+        });
+    }
+
+    /// Number of user records added.
+    pub fn count(&self) -> usize {
+        self.record.records.len()
+    }
+
+    /// Encoded size so far.
+    pub fn len(&self) -> usize {
+        MAGIC.len() + self.protobuf_len + DIGEST_LEN
+    }
+
+    /// Whether no record was added.
+    pub fn is_empty(&self) -> bool {
+        self.record.records.is_empty()
+    }
+
+    /// The aggregated record's bytes.
+    pub fn finish(self) -> Bytes {
+        let protobuf = self.record.encode_to_vec();
+        let digest = Md5::digest(&protobuf);
+        let mut out = Vec::with_capacity(MAGIC.len() + protobuf.len() + DIGEST_LEN);
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&protobuf);
+        out.extend_from_slice(&digest);
+        Bytes::from(out)
+    }
+
+    fn key_index(&self, partition_key: &str) -> Option<u64> {
+        // Keys repeat in runs (one invocation's events): look from the end.
+        self.record
+            .partition_key_table
+            .iter()
+            .rposition(|key| key == partition_key)
+            .map(|index| index as u64)
+    }
+}
+
+/// Encoded length of a `Record` message body.
+fn record_len(index: u64, data: &[u8]) -> usize {
+    1 + encoded_len_varint(index) + field_len(data.len())
+}
+
+/// Encoded length of a length-delimited field (tag below 16) of `len` bytes.
+fn field_len(len: usize) -> usize {
+    1 + encoded_len_varint(len as u64) + len
+}
+
+/// Why a Kinesis record could not be de-aggregated.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// The MD5 trailer does not match the protobuf bytes.
+    #[error("aggregated record digest mismatch")]
+    Digest,
+    /// The protobuf bytes are invalid.
+    #[error("aggregated record protobuf: {0}")]
+    Protobuf(#[from] prost::DecodeError),
+    /// A record points past the partition key table.
+    #[error("aggregated record partition key index {0} out of range")]
+    KeyIndex(u64),
+}
+
+/// De-aggregates a Kinesis record into `(partition_key, data)` user records. Data
+/// without the magic bytes is a plain record and comes back whole under `partition_key`.
+pub fn decode(partition_key: &str, data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, DecodeError> {
+    if data.len() < MAGIC.len() + DIGEST_LEN || data[..MAGIC.len()] != MAGIC {
+        return Ok(vec![(partition_key.to_owned(), data.to_vec())]);
+    }
+    let (protobuf, digest) = data[MAGIC.len()..].split_at(data.len() - MAGIC.len() - DIGEST_LEN);
+    if Md5::digest(protobuf).as_slice() != digest {
+        return Err(DecodeError::Digest);
+    }
+    let aggregated = AggregatedRecord::decode(protobuf)?;
+    aggregated
+        .records
+        .into_iter()
+        .map(|record| {
+            let key = usize::try_from(record.partition_key_index)
+                .ok()
+                .and_then(|index| aggregated.partition_key_table.get(index))
+                .ok_or(DecodeError::KeyIndex(record.partition_key_index))?;
+            Ok((key.clone(), record.data))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn round_trip_with_exact_sizes() {
+        let mut aggregator = Aggregator::default();
+        let records = [
+            ("a", vec![1u8; 3]),
+            ("b", vec![2; 200]),
+            ("a", vec![]),
+            ("c", vec![3; 70_000]),
+        ];
+        for (key, data) in &records {
+            let expected = aggregator.len_with(key, data);
+            aggregator.push(key, data);
+            assert_eq!(aggregator.len(), expected);
+        }
+        let len = aggregator.len();
+        let bytes = aggregator.finish();
+        assert_eq!(bytes.len(), len);
+        assert_eq!(bytes[..4], MAGIC);
+        let decoded = decode("outer", &bytes).unwrap();
+        let expected: Vec<(String, Vec<u8>)> = records
+            .iter()
+            .map(|(key, data)| ((*key).to_owned(), data.clone()))
+            .collect();
+        assert_eq!(decoded, expected);
+    }
+
+    #[test]
+    fn plain_and_corrupt_records() {
+        assert_eq!(
+            decode("k", b"{}").unwrap(),
+            vec![("k".to_owned(), b"{}".to_vec())]
+        );
+        let mut aggregator = Aggregator::default();
+        aggregator.push("k", b"x");
+        let mut bytes = aggregator.finish().to_vec();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        assert!(matches!(decode("k", &bytes), Err(DecodeError::Digest)));
+    }
+}
