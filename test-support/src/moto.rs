@@ -112,9 +112,7 @@ impl Moto {
         aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(REGION))
             .endpoint_url(&self.endpoint)
-            .credentials_provider(Credentials::new(
-                ACCESS_KEY, SECRET_KEY, None, None, "moto",
-            ))
+            .credentials_provider(Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "moto"))
             .load()
             .await
     }
@@ -153,7 +151,10 @@ impl Moto {
             {
                 return;
             }
-            assert!(Instant::now() < deadline, "stream {name} never became ACTIVE");
+            assert!(
+                Instant::now() < deadline,
+                "stream {name} never became ACTIVE"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -175,7 +176,9 @@ fn wait_until_ready(port: u16, child: &mut Child) -> Result<(), String> {
             return Ok(());
         }
         if Instant::now() > deadline {
-            return Err(format!("moto server on port {port} did not answer within {START_TIMEOUT:?}"));
+            return Err(format!(
+                "moto server on port {port} did not answer within {START_TIMEOUT:?}"
+            ));
         }
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -29,7 +29,12 @@ async fn kinesis_records_round_trip_through_moto() {
         .unwrap();
     assert_eq!(put.failed_record_count(), Some(0));
 
-    let shards = kinesis.list_shards().stream_name(&stream).send().await.unwrap();
+    let shards = kinesis
+        .list_shards()
+        .stream_name(&stream)
+        .send()
+        .await
+        .unwrap();
     let shard_id = shards.shards()[0].shard_id().to_owned();
     let iterator = kinesis
         .get_shard_iterator()
@@ -66,5 +71,8 @@ fn unique_names_differ_within_a_process() {
 
 #[test]
 fn moto_is_started_once_per_process() {
-    assert_eq!(test_support::moto().endpoint(), test_support::moto().endpoint());
+    assert_eq!(
+        test_support::moto().endpoint(),
+        test_support::moto().endpoint()
+    );
 }
