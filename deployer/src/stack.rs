@@ -1,0 +1,290 @@
+//! The pipeline's CloudFormation stack, rendered from validated [`StackOptions`]: the
+//! stream, the extension layer, the write policy and, optionally, a sample function.
+
+use std::collections::BTreeMap;
+
+use crate::options::{AWS_MANAGED_KINESIS_KEY, Capacity, Encryption, StackOptions};
+use crate::template::resources::{
+    Environment, Function, FunctionCode, KinesisStream, LayerContent, LayerVersion, LogGroup,
+    LoggingConfig, ManagedPolicy, PolicyDocument, Role, Statement, StreamEncryption, StreamMode,
+    StreamModeDetails,
+};
+use crate::template::{
+    Expr, Handle, PARTITION, Parameter, ParameterHandle, ParameterType, STACK_NAME, Template,
+};
+
+/// Logical IDs of the template's parameters.
+pub mod parameters {
+    /// The S3 bucket that holds the layer zip.
+    pub const ASSETS_BUCKET: &str = "AssetsBucket";
+    /// The layer zip's key in [`ASSETS_BUCKET`]: `layers/<sha256 of the zip>.zip`.
+    pub const LAYER_S3_KEY: &str = "LayerS3Key";
+}
+
+/// Logical IDs of the template's outputs, each exported as `<stack name>-<logical ID>`.
+pub mod outputs {
+    /// The stream's name.
+    pub const STREAM_NAME: &str = "StreamName";
+    /// The stream's ARN.
+    pub const STREAM_ARN: &str = "StreamArn";
+    /// The layer version's ARN.
+    pub const LAYER_VERSION_ARN: &str = "LayerVersionArn";
+    /// The write policy's ARN, to attach to other functions' roles.
+    pub const WRITE_POLICY_ARN: &str = "WritePolicyArn";
+    /// The sample function's name (only with the sample function).
+    pub const FUNCTION_NAME: &str = "FunctionName";
+}
+
+/// Logical IDs of the template's resources.
+pub mod resources {
+    /// The Kinesis stream.
+    pub const STREAM: &str = "Stream";
+    /// The extension layer.
+    pub const LAYER: &str = "ExtensionLayer";
+    /// The managed policy that allows writing to the stream.
+    pub const WRITE_POLICY: &str = "WritePolicy";
+    /// The sample function's log group.
+    pub const FUNCTION_LOG_GROUP: &str = "SampleFunctionLogGroup";
+    /// The sample function's execution role.
+    pub const FUNCTION_ROLE: &str = "SampleFunctionRole";
+    /// The sample function.
+    pub const FUNCTION: &str = "SampleFunction";
+}
+
+/// The `LayerS3Key` default: it names no real zip. `deployer up` passes the real key;
+/// whoever deploys the synthesized template by other means passes `LayerS3Key` themselves.
+pub const PLACEHOLDER_LAYER_S3_KEY: &str =
+    "layers/0000000000000000000000000000000000000000000000000000000000000000.zip";
+
+/// The extension's settings the sample function carries (see the extension's README).
+pub mod extension_variables {
+    /// Target stream name.
+    pub const STREAM_NAME: &str = "TELEMETRY_KINESIS_STREAM_NAME";
+    /// `json` or `kpl`.
+    pub const RECORD_FORMAT: &str = "TELEMETRY_KINESIS_RECORD_FORMAT";
+    /// `adaptive`, `end` or `background`.
+    pub const FLUSH: &str = "TELEMETRY_KINESIS_FLUSH";
+}
+
+/// The sample function's handler source, embedded at build time.
+pub const SAMPLE_FUNCTION_SOURCE: &str = include_str!("../../examples/sample-function/index.py");
+/// The sample function's runtime.
+pub const SAMPLE_FUNCTION_RUNTIME: &str = "python3.13";
+
+/// Runtimes the layer is listed for. The extension is a static-enough binary that runs
+/// under any of them; Lambda allows at most 15 entries.
+pub const COMPATIBLE_RUNTIMES: [&str; 12] = [
+    "provided.al2023",
+    "provided.al2",
+    "python3.13",
+    "python3.12",
+    "python3.11",
+    "nodejs22.x",
+    "nodejs20.x",
+    "java21",
+    "java17",
+    "dotnet8",
+    "ruby3.4",
+    "ruby3.3",
+];
+
+/// Renders the stack's template.
+pub fn template(options: &StackOptions) -> Template {
+    let mut template = Template::new(description(options));
+
+    let assets_bucket = template.add_parameter(
+        parameters::ASSETS_BUCKET,
+        Parameter {
+            parameter_type: ParameterType::String,
+            description: "S3 bucket that holds the layer zip (deployer up creates and fills it)"
+                .to_owned(),
+            default: None,
+            allowed_pattern: Some("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$".to_owned()),
+            constraint_description: Some("an S3 bucket name".to_owned()),
+        },
+    );
+    let layer_key = template.add_parameter(
+        parameters::LAYER_S3_KEY,
+        Parameter {
+            parameter_type: ParameterType::String,
+            description: "Key of the layer zip in AssetsBucket: layers/<sha256 of the zip>.zip, \
+                          as deployer package prints it"
+                .to_owned(),
+            default: Some(PLACEHOLDER_LAYER_S3_KEY.to_owned()),
+            allowed_pattern: Some("^layers/[0-9a-f]{64}\\.zip$".to_owned()),
+            constraint_description: Some("layers/<64 hex digits>.zip".to_owned()),
+        },
+    );
+
+    let stream = template.add_resource(resources::STREAM, stream(options));
+    let layer = template.add_resource(resources::LAYER, layer(options, &assets_bucket, &layer_key));
+    let write_policy = template.add_resource(
+        resources::WRITE_POLICY,
+        write_policy(&options.encryption, &stream),
+    );
+
+    template.add_exported_output(outputs::STREAM_NAME, "Kinesis stream name", stream.name());
+    template.add_exported_output(outputs::STREAM_ARN, "Kinesis stream ARN", stream.arn());
+    template.add_exported_output(
+        outputs::LAYER_VERSION_ARN,
+        "Extension layer version ARN: add it to a function's layers",
+        layer.arn(),
+    );
+    template.add_exported_output(
+        outputs::WRITE_POLICY_ARN,
+        "Managed policy that lets the extension write to the stream: attach it to the \
+         function's execution role",
+        write_policy.arn(),
+    );
+
+    if options.sample_function {
+        let function = add_sample_function(&mut template, options, &stream, &layer, &write_policy);
+        template.add_exported_output(
+            outputs::FUNCTION_NAME,
+            "Sample function name",
+            function.name(),
+        );
+    }
+    template
+}
+
+fn description(options: &StackOptions) -> String {
+    let sample = if options.sample_function {
+        ", and a sample function that uses them"
+    } else {
+        ""
+    };
+    format!(
+        "Lambda telemetry to Kinesis: a stream, the telemetry-kinesis-extension layer ({}) \
+         and the policy it needs{sample}",
+        options.architecture
+    )
+}
+
+fn stream(options: &StackOptions) -> KinesisStream {
+    let (shard_count, stream_mode) = match options.capacity {
+        Capacity::Provisioned { shards } => (Some(shards), StreamMode::Provisioned),
+        Capacity::OnDemand => (None, StreamMode::OnDemand),
+    };
+    let key_id = match &options.encryption {
+        Encryption::None => None,
+        Encryption::AwsManaged => Some(AWS_MANAGED_KINESIS_KEY.to_owned()),
+        Encryption::CustomerKey { key_arn } => Some(key_arn.clone()),
+    };
+    KinesisStream {
+        name: Expr::literal(&options.stream_name),
+        shard_count,
+        stream_mode_details: StreamModeDetails { stream_mode },
+        retention_period_hours: options.retention_hours,
+        stream_encryption: key_id.map(|key_id| StreamEncryption {
+            encryption_type: "KMS",
+            key_id: Expr::Literal(key_id),
+        }),
+    }
+}
+
+fn layer(
+    options: &StackOptions,
+    assets_bucket: &ParameterHandle,
+    layer_key: &ParameterHandle,
+) -> LayerVersion {
+    LayerVersion {
+        layer_name: Expr::sub(format!("${{{STACK_NAME}}}-telemetry-kinesis-extension")),
+        description: "Lambda extension that sends the function's telemetry to Kinesis".to_owned(),
+        content: LayerContent {
+            s3_bucket: assets_bucket.value(),
+            s3_key: layer_key.value(),
+        },
+        compatible_architectures: vec![options.architecture],
+        compatible_runtimes: COMPATIBLE_RUNTIMES.to_vec(),
+        license_info: "Apache-2.0",
+    }
+}
+
+/// Only what the extension does: put records. With the AWS-managed key, producers need
+/// no KMS permission; a customer key needs `kms:GenerateDataKey` on it.
+fn write_policy(encryption: &Encryption, stream: &Handle<KinesisStream>) -> ManagedPolicy {
+    let mut statements = vec![Statement::allow(
+        "PutTelemetryRecords",
+        vec!["kinesis:PutRecord", "kinesis:PutRecords"],
+        vec![stream.arn()],
+    )];
+    if let Encryption::CustomerKey { key_arn } = encryption {
+        statements.push(Statement::allow(
+            "EncryptTelemetryRecords",
+            vec!["kms:GenerateDataKey"],
+            vec![Expr::literal(key_arn)],
+        ));
+    }
+    ManagedPolicy {
+        description: "Lets the telemetry-kinesis-extension write to the telemetry stream"
+            .to_owned(),
+        policy_document: PolicyDocument::new(statements),
+    }
+}
+
+fn add_sample_function(
+    template: &mut Template,
+    options: &StackOptions,
+    stream: &Handle<KinesisStream>,
+    layer: &Handle<LayerVersion>,
+    write_policy: &Handle<ManagedPolicy>,
+) -> Handle<Function> {
+    let log_group = template.add_resource(
+        resources::FUNCTION_LOG_GROUP,
+        LogGroup {
+            retention_in_days: options.log_retention_days,
+        },
+    );
+    let role = template.add_resource(
+        resources::FUNCTION_ROLE,
+        Role {
+            description: "Execution role of the telemetry sample function".to_owned(),
+            assume_role_policy_document: PolicyDocument::new(vec![Statement::service_may_assume(
+                "lambda.amazonaws.com",
+            )]),
+            managed_policy_arns: vec![
+                Expr::sub(format!(
+                    "arn:${{{PARTITION}}}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+                )),
+                write_policy.arn(),
+            ],
+        },
+    );
+    let variables = BTreeMap::from([
+        (extension_variables::STREAM_NAME.to_owned(), stream.name()),
+        (
+            extension_variables::RECORD_FORMAT.to_owned(),
+            Expr::literal(options.record_format.as_str()),
+        ),
+        (
+            extension_variables::FLUSH.to_owned(),
+            Expr::literal(options.flush.as_str()),
+        ),
+    ]);
+    template.add_resource(
+        resources::FUNCTION,
+        Function {
+            description: "Sample function whose telemetry goes to the Kinesis stream".to_owned(),
+            runtime: SAMPLE_FUNCTION_RUNTIME,
+            handler: "index.handler",
+            code: FunctionCode {
+                zip_file: SAMPLE_FUNCTION_SOURCE.to_owned(),
+            },
+            role: role.arn(),
+            architectures: vec![options.architecture],
+            layers: vec![layer.arn()],
+            memory_size: 128,
+            timeout: 10,
+            environment: Environment { variables },
+            logging_config: LoggingConfig {
+                log_format: "Text",
+                log_group: log_group.name(),
+            },
+        },
+    )
+}
+
+#[cfg(test)]
+#[path = "stack_tests.rs"]
+mod tests;

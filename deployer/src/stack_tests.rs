@@ -1,0 +1,149 @@
+use serde_json::{Value, json};
+
+use super::*;
+use crate::options::{FlushStrategy, RecordFormat};
+
+fn rendered(options: &StackOptions) -> Value {
+    serde_json::to_value(template(options)).unwrap()
+}
+
+#[test]
+fn sample_function_role_has_the_write_policy() {
+    let template = rendered(&StackOptions::default());
+    let role = &template["Resources"][resources::FUNCTION_ROLE]["Properties"];
+    assert_eq!(
+        role["ManagedPolicyArns"][1],
+        json!({"Ref": resources::WRITE_POLICY})
+    );
+    let function = &template["Resources"][resources::FUNCTION]["Properties"];
+    assert_eq!(function["Layers"], json!([{"Ref": resources::LAYER}]));
+    assert_eq!(
+        function["LoggingConfig"]["LogGroup"],
+        json!({"Ref": resources::FUNCTION_LOG_GROUP})
+    );
+}
+
+#[test]
+fn write_policy_allows_only_puts_on_the_stream() {
+    let template = rendered(&StackOptions::default());
+    let statements = &template["Resources"][resources::WRITE_POLICY]["Properties"]["PolicyDocument"]
+        ["Statement"];
+    assert_eq!(
+        statements,
+        &json!([{
+            "Sid": "PutTelemetryRecords",
+            "Effect": "Allow",
+            "Action": ["kinesis:PutRecord", "kinesis:PutRecords"],
+            "Resource": [{"Fn::GetAtt": [resources::STREAM, "Arn"]}],
+        }])
+    );
+}
+
+#[test]
+fn customer_key_adds_generate_data_key() {
+    let key_arn = "arn:aws:kms:eu-west-1:123456789012:key/abc".to_owned();
+    let options = StackOptions {
+        encryption: Encryption::CustomerKey {
+            key_arn: key_arn.clone(),
+        },
+        ..StackOptions::default()
+    };
+    let template = rendered(&options);
+    let statements = &template["Resources"][resources::WRITE_POLICY]["Properties"]["PolicyDocument"]
+        ["Statement"];
+    assert_eq!(statements[1]["Action"], json!(["kms:GenerateDataKey"]));
+    assert_eq!(statements[1]["Resource"], json!([key_arn]));
+    assert_eq!(
+        template["Resources"][resources::STREAM]["Properties"]["StreamEncryption"]["KeyId"],
+        json!(key_arn)
+    );
+}
+
+#[test]
+fn function_carries_the_extension_settings() {
+    let options = StackOptions {
+        record_format: RecordFormat::Kpl,
+        flush: FlushStrategy::End,
+        ..StackOptions::default()
+    };
+    let template = rendered(&options);
+    assert_eq!(
+        template["Resources"][resources::FUNCTION]["Properties"]["Environment"]["Variables"],
+        json!({
+            "TELEMETRY_KINESIS_FLUSH": "end",
+            "TELEMETRY_KINESIS_RECORD_FORMAT": "kpl",
+            "TELEMETRY_KINESIS_STREAM_NAME": {"Ref": resources::STREAM},
+        })
+    );
+}
+
+#[test]
+fn outputs_are_exported_under_the_stack_name() {
+    let template = template(&StackOptions::default());
+    let names: Vec<&str> = template.outputs().iter().map(|(name, _)| name).collect();
+    assert_eq!(
+        names,
+        [
+            outputs::STREAM_NAME,
+            outputs::STREAM_ARN,
+            outputs::LAYER_VERSION_ARN,
+            outputs::WRITE_POLICY_ARN,
+            outputs::FUNCTION_NAME
+        ]
+    );
+    let json = serde_json::to_value(&template).unwrap();
+    for name in names {
+        assert_eq!(
+            json["Outputs"][name]["Export"]["Name"],
+            json!({"Fn::Sub": format!("${{AWS::StackName}}-{name}")})
+        );
+    }
+}
+
+#[test]
+fn without_sample_function() {
+    let options = StackOptions {
+        sample_function: false,
+        ..StackOptions::default()
+    };
+    let template = template(&options);
+    let resources: Vec<&str> = template.resources().iter().map(|(id, _)| id).collect();
+    assert_eq!(
+        resources,
+        [resources::STREAM, resources::LAYER, resources::WRITE_POLICY]
+    );
+    assert!(template.outputs().get(outputs::FUNCTION_NAME).is_none());
+}
+
+#[test]
+fn on_demand_stream_has_no_shard_count() {
+    let options = StackOptions {
+        capacity: Capacity::OnDemand,
+        encryption: Encryption::None,
+        ..StackOptions::default()
+    };
+    let stream = &rendered(&options)["Resources"][resources::STREAM]["Properties"];
+    assert_eq!(
+        stream,
+        &json!({
+            "Name": "telemetry-kinesis-stream",
+            "StreamModeDetails": {"StreamMode": "ON_DEMAND"},
+            "RetentionPeriodHours": 24,
+        })
+    );
+}
+
+#[test]
+fn inline_code_fits_lambda_limit() {
+    // Lambda accepts at most 4096 characters of inline ZipFile code.
+    assert!(SAMPLE_FUNCTION_SOURCE.len() <= 4096);
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    let options = StackOptions::default();
+    assert_eq!(
+        template(&options).to_yaml().unwrap(),
+        template(&options).to_yaml().unwrap()
+    );
+}

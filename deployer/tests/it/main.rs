@@ -1,0 +1,1 @@
+//! Integration tests of the deployer: one binary, one module per feature.
