@@ -1,0 +1,344 @@
+//! Showing stack events as they happen: plain lines for logs and CI, a live table redrawn in
+//! place on a terminal. Formatting is pure; the two views only decide when to write what.
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::events::StackEvent;
+
+/// Where the engine reports progress. Implementations write to stderr (results go to stdout).
+pub trait Progress: Send {
+    /// A new stack event, `elapsed` since the operation started.
+    fn event(&mut self, elapsed: Duration, event: &StackEvent);
+    /// A step worth saying ("creating change set", "recreating the stack").
+    fn note(&mut self, text: &str);
+    /// Time passed without new events; a live view refreshes its clock.
+    fn tick(&mut self, _elapsed: Duration) {}
+}
+
+/// Discards everything: for callers that want only the result.
+#[derive(Debug, Default)]
+pub struct Silent;
+
+impl Progress for Silent {
+    fn event(&mut self, _elapsed: Duration, _event: &StackEvent) {}
+    fn note(&mut self, _text: &str) {}
+}
+
+/// `4.2s`, `1m05s`: short enough for a column, exact enough to read.
+pub fn format_elapsed(elapsed: Duration) -> String {
+    let seconds = elapsed.as_secs();
+    if seconds < 60 {
+        format!("{:.1}s", elapsed.as_secs_f64())
+    } else {
+        format!("{}m{:02}s", seconds / 60, seconds % 60)
+    }
+}
+
+const GREEN: &str = "\x1b[32m";
+const RED: &str = "\x1b[31m";
+const YELLOW: &str = "\x1b[33m";
+const RESET: &str = "\x1b[0m";
+
+fn status_colour(status: &str) -> &'static str {
+    if status.ends_with("_FAILED") || status.contains("ROLLBACK") {
+        RED
+    } else if status.ends_with("_COMPLETE") {
+        GREEN
+    } else {
+        YELLOW
+    }
+}
+
+fn paint(text: &str, status: &str, colour: bool) -> String {
+    if colour {
+        format!("{}{text}{RESET}", status_colour(status))
+    } else {
+        text.to_owned()
+    }
+}
+
+fn with_reason(mut text: String, reason: Option<&str>) -> String {
+    if let Some(reason) = reason {
+        text.push_str(": ");
+        text.push_str(reason);
+    }
+    text
+}
+
+/// One plain line for an event: elapsed, status, type, logical ID, reason.
+pub fn format_event_line(elapsed: Duration, event: &StackEvent, colour: bool) -> String {
+    let status = paint(&format!("{:<36}", event.status), &event.status, colour);
+    let rest = with_reason(
+        format!("{:<32} {}", event.resource_type, event.logical_id),
+        event.reason.as_deref(),
+    );
+    format!("{:>7}  {status} {rest}", format_elapsed(elapsed))
+        .trim_end()
+        .to_owned()
+}
+
+/// The latest state of one resource in the live table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceRow {
+    /// Logical ID.
+    pub logical_id: String,
+    /// Resource type.
+    pub resource_type: String,
+    /// Latest status.
+    pub status: String,
+    /// Latest reason, if any.
+    pub reason: Option<String>,
+}
+
+/// Keeps one row per resource, in the order they first appeared, updated in place.
+pub fn apply_event(rows: &mut Vec<ResourceRow>, event: &StackEvent) {
+    let row = ResourceRow {
+        logical_id: event.logical_id.clone(),
+        resource_type: event.resource_type.clone(),
+        status: event.status.clone(),
+        reason: event.reason.clone(),
+    };
+    match rows
+        .iter_mut()
+        .find(|existing| existing.logical_id == row.logical_id)
+    {
+        Some(existing) => *existing = row,
+        None => rows.push(row),
+    }
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// The live table: a header with the elapsed time, then one line per resource, every line cut
+/// to `width` columns so the redraw can count lines.
+pub fn render_table(
+    title: &str,
+    elapsed: Duration,
+    rows: &[ResourceRow],
+    width: usize,
+    colour: bool,
+) -> Vec<String> {
+    let mut lines = vec![truncate(
+        &format!("{title} ({})", format_elapsed(elapsed)),
+        width,
+    )];
+    for row in rows {
+        let status_column = format!("  {:<36} ", row.status);
+        let rest = with_reason(
+            format!("{:<32} {}", row.resource_type, row.logical_id),
+            row.reason.as_deref(),
+        );
+        let rest = truncate(&rest, width.saturating_sub(status_column.chars().count()));
+        lines.push(format!(
+            "{}{}",
+            paint(&status_column, &row.status, colour),
+            rest
+        ));
+    }
+    lines
+}
+
+/// Plain lines, one per event: for logs, pipes and CI.
+pub struct PlainProgress<W: Write + Send> {
+    out: W,
+    colour: bool,
+}
+
+impl<W: Write + Send> PlainProgress<W> {
+    /// Writes to `out`, with colour only if `colour`.
+    pub fn new(out: W, colour: bool) -> Self {
+        Self { out, colour }
+    }
+
+    /// The writer, for tests.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: Write + Send> Progress for PlainProgress<W> {
+    fn event(&mut self, elapsed: Duration, event: &StackEvent) {
+        // Progress is best effort: a closed stderr must not fail the deploy.
+        let _ = writeln!(
+            self.out,
+            "{}",
+            format_event_line(elapsed, event, self.colour)
+        );
+    }
+
+    fn note(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{text}");
+    }
+}
+
+/// A table of resources redrawn in place: for a person at a terminal.
+pub struct LiveProgress<W: Write + Send> {
+    out: W,
+    title: String,
+    rows: Vec<ResourceRow>,
+    drawn_lines: usize,
+    width: usize,
+    colour: bool,
+    elapsed: Duration,
+}
+
+impl<W: Write + Send> LiveProgress<W> {
+    /// A live view titled `title`, `width` columns wide.
+    pub fn new(out: W, title: impl Into<String>, width: usize, colour: bool) -> Self {
+        Self {
+            out,
+            title: title.into(),
+            rows: Vec::new(),
+            drawn_lines: 0,
+            width: width.max(20),
+            colour,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    fn erase(&mut self) {
+        if self.drawn_lines > 0 {
+            // Up to the table's first line, then clear to the end of the screen.
+            let _ = write!(self.out, "\x1b[{}A\r\x1b[J", self.drawn_lines);
+            self.drawn_lines = 0;
+        }
+    }
+
+    fn draw(&mut self) {
+        self.erase();
+        let lines = render_table(
+            &self.title,
+            self.elapsed,
+            &self.rows,
+            self.width,
+            self.colour,
+        );
+        for line in &lines {
+            let _ = writeln!(self.out, "{line}");
+        }
+        self.drawn_lines = lines.len();
+        let _ = self.out.flush();
+    }
+}
+
+impl<W: Write + Send> Progress for LiveProgress<W> {
+    fn event(&mut self, elapsed: Duration, event: &StackEvent) {
+        self.elapsed = elapsed;
+        apply_event(&mut self.rows, event);
+        self.draw();
+    }
+
+    fn note(&mut self, text: &str) {
+        // Notes stay above the table: erase it, write the note, draw it again below.
+        self.erase();
+        let _ = writeln!(self.out, "{text}");
+        if !self.rows.is_empty() {
+            self.draw();
+        }
+        let _ = self.out.flush();
+    }
+
+    fn tick(&mut self, elapsed: Duration) {
+        self.elapsed = elapsed;
+        if !self.rows.is_empty() {
+            self.draw();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(logical_id: &str, status: &str, reason: Option<&str>) -> StackEvent {
+        StackEvent {
+            event_id: format!("{logical_id}-{status}"),
+            timestamp: None,
+            logical_id: logical_id.to_owned(),
+            resource_type: "AWS::Kinesis::Stream".to_owned(),
+            status: status.to_owned(),
+            reason: reason.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn elapsed_is_short() {
+        assert_eq!(format_elapsed(Duration::from_millis(4_240)), "4.2s");
+        assert_eq!(format_elapsed(Duration::from_secs(65)), "1m05s");
+    }
+
+    #[test]
+    fn a_plain_line_holds_status_type_id_and_reason() {
+        let line = format_event_line(
+            Duration::from_millis(12_300),
+            &event("Stream", "CREATE_FAILED", Some("Invalid shard count")),
+            false,
+        );
+        assert_eq!(
+            line,
+            "  12.3s  CREATE_FAILED                        AWS::Kinesis::Stream             Stream: Invalid shard count"
+        );
+        let coloured = format_event_line(
+            Duration::ZERO,
+            &event("Stream", "CREATE_COMPLETE", None),
+            true,
+        );
+        assert!(coloured.contains("\x1b[32mCREATE_COMPLETE"), "{coloured:?}");
+    }
+
+    #[test]
+    fn the_table_keeps_one_row_per_resource_and_fits_the_width() {
+        let mut rows = Vec::new();
+        apply_event(&mut rows, &event("Stream", "CREATE_IN_PROGRESS", None));
+        apply_event(&mut rows, &event("Role", "CREATE_IN_PROGRESS", None));
+        apply_event(&mut rows, &event("Stream", "CREATE_COMPLETE", None));
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].status, "CREATE_COMPLETE");
+        let lines = render_table("app: UPDATE", Duration::from_secs(3), &rows, 60, false);
+        assert_eq!(lines[0], "app: UPDATE (3.0s)");
+        assert_eq!(lines.len(), 3);
+        assert!(
+            lines.iter().all(|line| line.chars().count() <= 60),
+            "{lines:#?}"
+        );
+        assert!(lines[1].starts_with("  CREATE_COMPLETE"));
+    }
+
+    #[test]
+    fn the_live_view_redraws_in_place_and_keeps_notes_above() {
+        let mut live = LiveProgress::new(Vec::new(), "app", 80, false);
+        live.event(
+            Duration::from_secs(1),
+            &event("Stream", "CREATE_IN_PROGRESS", None),
+        );
+        live.note("recreating");
+        live.event(
+            Duration::from_secs(2),
+            &event("Stream", "CREATE_COMPLETE", None),
+        );
+        let text = String::from_utf8(live.out).unwrap();
+        // Drawn, erased for the note, drawn, erased and drawn again: two lines each time.
+        assert_eq!(text.matches("\x1b[2A\r\x1b[J").count(), 2, "{text:?}");
+        assert!(text.contains("recreating\n"));
+        assert!(text.ends_with(
+            "CREATE_COMPLETE                      AWS::Kinesis::Stream             Stream\n"
+        ));
+    }
+
+    #[test]
+    fn plain_progress_writes_lines() {
+        let mut plain = PlainProgress::new(Vec::new(), false);
+        plain.note("creating change set");
+        plain.event(Duration::ZERO, &event("Stream", "CREATE_IN_PROGRESS", None));
+        let text = String::from_utf8(plain.into_inner()).unwrap();
+        assert_eq!(text.lines().count(), 2);
+    }
+}
