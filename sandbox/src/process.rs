@@ -1,0 +1,239 @@
+//! Extension and runtime processes: spawned with a clean Lambda environment, their output
+//! lines captured and turned into telemetry events, their peak RSS sampled, their exit
+//! recorded on the timeline.
+
+use crate::delivery::Hub;
+use crate::error::SandboxError;
+use crate::report::{ExitSummary, ProcessOutput};
+use crate::telemetry::{LogType, log_event};
+use crate::timeline::{Mark, Timeline};
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+/// Lines kept per stream for inspection; later lines are still delivered and counted.
+pub const MAX_CAPTURED_LINES: usize = 100_000;
+/// How often the peak RSS (`VmHWM`, a high-water mark) is read while a process runs.
+const RSS_SAMPLE_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Which output stream a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// What is known about one process (or the in-process scripted runtime).
+#[derive(Debug)]
+pub(crate) struct ProcessState {
+    pub output: ProcessOutput,
+    pub peak_rss_kib: Option<u64>,
+    pub exit: Option<(Instant, ExitSummary)>,
+}
+
+/// A process's name, pid and shared state; the monitor task owns the child itself.
+#[derive(Debug)]
+pub(crate) struct ProcessHandle {
+    pub name: String,
+    pub pid: Option<u32>,
+    pub spawned_at: Instant,
+    pub state: Mutex<ProcessState>,
+}
+
+impl ProcessHandle {
+    pub(crate) fn in_process(name: &str) -> Arc<Self> {
+        Arc::new(Self {
+            name: name.to_owned(),
+            pid: None,
+            spawned_at: Instant::now(),
+            state: Mutex::new(ProcessState {
+                output: ProcessOutput::default(),
+                peak_rss_kib: None,
+                exit: None,
+            }),
+        })
+    }
+
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, ProcessState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The last `count` stderr lines, for error messages.
+    pub(crate) fn stderr_tail(&self, count: usize) -> String {
+        let state = self.lock();
+        let lines = &state.output.stderr;
+        lines[lines.len().saturating_sub(count)..].join("\n")
+    }
+
+    pub(crate) fn exited(&self) -> Option<(Instant, ExitSummary)> {
+        self.lock().exit.clone()
+    }
+
+    /// Sends a signal unless the process has already exited (and been reaped).
+    pub(crate) fn signal(&self, signal: nix::sys::signal::Signal) {
+        if let Some(pid) = self.pid
+            && self.exited().is_none()
+            && let Ok(pid) = i32::try_from(pid)
+        {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
+        }
+    }
+}
+
+/// Turns output lines into captured lines and telemetry events.
+#[derive(Clone)]
+pub(crate) struct LineSink {
+    pub handle: Arc<ProcessHandle>,
+    pub hub: Arc<Hub>,
+    pub log_type: LogType,
+}
+
+impl LineSink {
+    pub(crate) fn line(&self, stream: Stream, text: String) {
+        if self.hub.wants(self.log_type) {
+            let event = log_event(self.log_type, OffsetDateTime::now_utc(), &text);
+            self.hub.publish_log(self.log_type, event.into());
+        }
+        let mut state = self.handle.lock();
+        let output = &mut state.output;
+        let lines = match stream {
+            Stream::Stdout => &mut output.stdout,
+            Stream::Stderr => &mut output.stderr,
+        };
+        if lines.len() < MAX_CAPTURED_LINES {
+            lines.push(text);
+        } else {
+            output.lines_not_kept += 1;
+        }
+    }
+}
+
+/// What to run.
+pub(crate) struct Spawn<'a> {
+    pub name: &'a str,
+    pub program: &'a Path,
+    pub args: &'a [String],
+    pub env: &'a [(String, String)],
+    pub current_dir: Option<&'a Path>,
+    pub log_type: LogType,
+}
+
+/// Starts a process with exactly `env` (nothing inherited), piped output and a monitor task.
+pub(crate) fn spawn(
+    spec: &Spawn<'_>,
+    hub: &Arc<Hub>,
+    timeline: &Arc<Timeline>,
+    tasks: &mut JoinSet<()>,
+) -> Result<Arc<ProcessHandle>, SandboxError> {
+    let mut command = tokio::process::Command::new(spec.program);
+    command
+        .args(spec.args)
+        .env_clear()
+        .envs(spec.env.iter().map(|(key, value)| (key, value)))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    if let Some(directory) = spec.current_dir {
+        command.current_dir(directory);
+    }
+    let spawned_at = Instant::now();
+    let mut child = command.spawn().map_err(|source| SandboxError::Spawn {
+        name: spec.name.to_owned(),
+        program: spec.program.to_path_buf(),
+        source,
+    })?;
+    let handle = Arc::new(ProcessHandle {
+        name: spec.name.to_owned(),
+        pid: child.id(),
+        spawned_at,
+        state: Mutex::new(ProcessState {
+            output: ProcessOutput::default(),
+            peak_rss_kib: None,
+            exit: None,
+        }),
+    });
+    let sink = LineSink {
+        handle: Arc::clone(&handle),
+        hub: Arc::clone(hub),
+        log_type: spec.log_type,
+    };
+    if let Some(stdout) = child.stdout.take() {
+        tasks.spawn(read_lines(stdout, Stream::Stdout, sink.clone()));
+    }
+    if let Some(stderr) = child.stderr.take() {
+        tasks.spawn(read_lines(stderr, Stream::Stderr, sink));
+    }
+    let monitored = Arc::clone(&handle);
+    let timeline = Arc::clone(timeline);
+    tasks.spawn(async move {
+        let mut samples = tokio::time::interval(RSS_SAMPLE_INTERVAL);
+        let status = loop {
+            tokio::select! {
+                status = child.wait() => break status,
+                _ = samples.tick() => sample_rss(&monitored),
+            }
+        };
+        let summary = match status {
+            Ok(status) => ExitSummary::from(status),
+            Err(error) => ExitSummary::unknown(error.to_string()),
+        };
+        monitored.lock().exit = Some((Instant::now(), summary));
+        timeline.record(Mark::Exited {
+            name: monitored.name.clone(),
+        });
+    });
+    Ok(handle)
+}
+
+async fn read_lines(stream: impl AsyncRead + Unpin, which: Stream, sink: LineSink) {
+    let mut reader = BufReader::new(stream);
+    let mut buffer = Vec::new();
+    loop {
+        buffer.clear();
+        match reader.read_until(b'\n', &mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                while matches!(buffer.last(), Some(b'\n' | b'\r')) {
+                    buffer.pop();
+                }
+                sink.line(which, String::from_utf8_lossy(&buffer).into_owned());
+            }
+        }
+    }
+}
+
+/// Reads `VmHWM` now; the peak only grows, so the last successful read is the peak.
+pub(crate) fn sample_rss(handle: &ProcessHandle) {
+    let Some(pid) = handle.pid else { return };
+    if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        && let Some(kib) = parse_vm_hwm(&status)
+    {
+        let mut state = handle.lock();
+        state.peak_rss_kib = Some(state.peak_rss_kib.map_or(kib, |peak| peak.max(kib)));
+    }
+}
+
+/// The `VmHWM` value of a `/proc/<pid>/status` text, in KiB.
+fn parse_vm_hwm(status: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vm_hwm_is_read_in_kib() {
+        let status = "Name:\tpython3\nVmPeak:\t  30000 kB\nVmHWM:\t   12345 kB\nVmRSS:\t 100 kB\n";
+        assert_eq!(parse_vm_hwm(status), Some(12345));
+        assert_eq!(parse_vm_hwm("Name:\tzombie\n"), None);
+    }
+}

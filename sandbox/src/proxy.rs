@@ -1,0 +1,290 @@
+//! The API endpoint the processes see (`AWS_LAMBDA_RUNTIME_API`): forwards every call to the
+//! simulator and records it on the timeline, and fills the simulator's gaps:
+//! - `PUT /2022-07-01/telemetry`: keeps the subscription (types, Lambda's buffering defaults
+//!   and ranges, destination with `sandbox` or `sandbox.localdomain` mapped to loopback) for
+//!   our delivery actor, and subscribes at the simulator with a destination of ours, so the
+//!   simulator's platform events join the same stream as the `function`/`extension` events;
+//! - `POST /2020-01-01/extension/init/error` and `exit/error`: recorded and answered (the
+//!   simulator has no such routes).
+
+use crate::delivery::{Hub, local_destination};
+use crate::http::{HttpClient, send, text_response};
+use crate::telemetry::Buffering;
+use crate::timeline::{Mark, Timeline};
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+const EXTENSION_ID: &str = "lambda-extension-identifier";
+const EXTENSION_NAME: &str = "lambda-extension-name";
+const FUNCTION_ERROR_TYPE: &str = "lambda-extension-function-error-type";
+/// Where the simulator sends an extension's platform events: `{PLATFORM_RELAY}{id}`.
+const PLATFORM_RELAY: &str = "/_sandbox/platform/";
+/// The simulator's own batching toward us: small, so platform events join the stream soon.
+const RELAY_BUFFERING: &str = r#"{"maxItems":10000,"maxBytes":1048576,"timeoutMs":25}"#;
+
+pub(crate) struct Proxy {
+    simulator: String,
+    address: SocketAddr,
+    client: HttpClient,
+    timeline: Arc<Timeline>,
+    hub: Arc<Hub>,
+}
+
+/// Binds the proxy on loopback and serves it from a task in `tasks`.
+pub(crate) async fn start(
+    simulator: SocketAddr,
+    client: HttpClient,
+    timeline: Arc<Timeline>,
+    hub: Arc<Hub>,
+    tasks: &mut JoinSet<()>,
+) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let address = listener.local_addr()?;
+    let proxy = Arc::new(Proxy {
+        simulator: format!("http://{simulator}"),
+        address,
+        client,
+        timeline,
+        hub,
+    });
+    tasks.spawn(async move {
+        let mut connections = JoinSet::new();
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let proxy = Arc::clone(&proxy);
+            connections.spawn(async move {
+                let service = service_fn(move |request| {
+                    let proxy = Arc::clone(&proxy);
+                    async move { Ok::<_, Infallible>(proxy.handle(request).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+            while connections.try_join_next().is_some() {}
+        }
+    });
+    Ok(address)
+}
+
+fn header(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+impl Proxy {
+    async fn handle(&self, request: http::Request<Incoming>) -> http::Response<Full<Bytes>> {
+        let (parts, body) = request.into_parts();
+        let body = match body.collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(error) => return text_response(StatusCode::BAD_REQUEST, error.to_string()),
+        };
+        let path = parts.uri.path();
+        let extension_id = header(&parts.headers, EXTENSION_ID).unwrap_or_default();
+        match (&parts.method, path) {
+            (&Method::POST, relay) if relay.starts_with(PLATFORM_RELAY) => {
+                self.relay_platform(&relay[PLATFORM_RELAY.len()..], &body)
+            }
+            (&Method::PUT, "/2022-07-01/telemetry") => {
+                self.subscribe(&parts.headers, &extension_id, &body).await
+            }
+            (
+                &Method::POST,
+                "/2020-01-01/extension/init/error" | "/2020-01-01/extension/exit/error",
+            ) => {
+                let kind = if path.ends_with("init/error") {
+                    "init/error"
+                } else {
+                    "exit/error"
+                };
+                self.timeline.record(Mark::ExtensionError {
+                    id: extension_id,
+                    kind,
+                    error_type: header(&parts.headers, FUNCTION_ERROR_TYPE).unwrap_or_default(),
+                });
+                text_response(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
+            }
+            (&Method::POST, "/2020-01-01/extension/register") => {
+                let response = self.forward(&parts, body.clone()).await;
+                if response.status() == StatusCode::OK
+                    && let Some(id) = header(response.headers(), EXTENSION_ID)
+                {
+                    let invoke = serde_json::from_slice::<Value>(&body)
+                        .ok()
+                        .and_then(|request| request.get("events").cloned())
+                        .and_then(|events| events.as_array().cloned())
+                        .is_some_and(|events| events.iter().any(|event| event == "INVOKE"));
+                    self.timeline.record(Mark::Registered {
+                        id,
+                        name: header(&parts.headers, EXTENSION_NAME).unwrap_or_default(),
+                        invoke,
+                    });
+                }
+                response
+            }
+            (&Method::GET, "/2020-01-01/extension/event/next") => {
+                self.timeline
+                    .record(Mark::ExtensionNext { id: extension_id });
+                self.forward(&parts, body).await
+            }
+            (&Method::GET, "/2018-06-01/runtime/invocation/next") => {
+                self.timeline.record(Mark::RuntimeNext);
+                self.forward(&parts, body).await
+            }
+            (&Method::POST, "/2018-06-01/runtime/init/error") => {
+                self.timeline.record(Mark::RuntimeInitError {
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                });
+                self.forward(&parts, body).await
+            }
+            (&Method::POST, done)
+                if done.starts_with("/2018-06-01/runtime/invocation/")
+                    && (done.ends_with("/response") || done.ends_with("/error")) =>
+            {
+                let request_id = done
+                    .trim_start_matches("/2018-06-01/runtime/invocation/")
+                    .rsplit_once('/')
+                    .map(|(id, _)| id.to_owned())
+                    .unwrap_or_default();
+                self.timeline.record(Mark::RuntimeDone { request_id });
+                self.forward(&parts, body).await
+            }
+            _ => self.forward(&parts, body).await,
+        }
+    }
+
+    async fn forward(
+        &self,
+        parts: &http::request::Parts,
+        body: Bytes,
+    ) -> http::Response<Full<Bytes>> {
+        let path = parts.uri.path_and_query().map_or("/", |path| path.as_str());
+        let mut builder = http::Request::builder()
+            .method(parts.method.clone())
+            .uri(format!("{}{path}", self.simulator));
+        for (name, value) in &parts.headers {
+            if !is_hop_header(name) {
+                builder = builder.header(name, value);
+            }
+        }
+        let request = match builder.body(Full::new(body)) {
+            Ok(request) => request,
+            Err(error) => return text_response(StatusCode::BAD_GATEWAY, error.to_string()),
+        };
+        match send(&self.client, request).await {
+            Ok(collected) => {
+                let mut response = http::Response::new(Full::new(collected.body));
+                *response.status_mut() = collected.status;
+                for (name, value) in &collected.headers {
+                    if !is_hop_header(name) {
+                        response.headers_mut().append(name, value.clone());
+                    }
+                }
+                response
+            }
+            Err(error) => text_response(StatusCode::BAD_GATEWAY, error),
+        }
+    }
+
+    async fn subscribe(
+        &self,
+        headers: &http::HeaderMap,
+        extension_id: &str,
+        body: &Bytes,
+    ) -> http::Response<Full<Bytes>> {
+        let invalid = |message: String| {
+            let body = json!({"errorMessage": message, "errorType": "ValidationError"});
+            text_response(StatusCode::BAD_REQUEST, body.to_string())
+        };
+        let Ok(mut request) = serde_json::from_slice::<Value>(body) else {
+            return invalid("the subscription is not JSON".to_owned());
+        };
+        let buffering = match Buffering::from_request(request.get("buffering")) {
+            Ok(buffering) => buffering,
+            Err(message) => return invalid(message),
+        };
+        let uri = request
+            .pointer("/destination/URI")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let destination = match local_destination(uri) {
+            Ok(destination) => destination,
+            Err(message) => return invalid(message),
+        };
+        let types: HashSet<String> = request
+            .get("types")
+            .and_then(Value::as_array)
+            .map(|types| {
+                types
+                    .iter()
+                    .filter_map(|t| t.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let name = self
+            .timeline
+            .extension_name(extension_id)
+            .unwrap_or_else(|| header(headers, EXTENSION_NAME).unwrap_or_default());
+        self.hub
+            .subscribe(extension_id, &name, types, buffering, destination);
+
+        request["destination"]["URI"] = Value::String(format!(
+            "http://{}{PLATFORM_RELAY}{extension_id}",
+            self.address
+        ));
+        request["buffering"] = serde_json::from_str(RELAY_BUFFERING).unwrap_or_default();
+        let forwarded = http::Request::put(format!("{}/2022-07-01/telemetry", self.simulator))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(EXTENSION_ID, extension_id)
+            .header(EXTENSION_NAME, name)
+            .body(Full::new(Bytes::from(request.to_string())));
+        match forwarded {
+            Ok(forwarded) => match send(&self.client, forwarded).await {
+                Ok(collected) => {
+                    let body = if collected.body.is_empty() {
+                        Bytes::from_static(b"OK")
+                    } else {
+                        collected.body
+                    };
+                    text_response(collected.status, body)
+                }
+                Err(error) => text_response(StatusCode::BAD_GATEWAY, error),
+            },
+            Err(error) => text_response(StatusCode::BAD_GATEWAY, error.to_string()),
+        }
+    }
+
+    fn relay_platform(&self, extension_id: &str, body: &Bytes) -> http::Response<Full<Bytes>> {
+        let Ok(Value::Array(events)) = serde_json::from_slice::<Value>(body) else {
+            return text_response(StatusCode::BAD_REQUEST, "expected a JSON array");
+        };
+        for event in events {
+            if let Ok(serialized) = serde_json::to_vec(&event) {
+                self.hub.publish_to(extension_id, serialized.into());
+            }
+        }
+        text_response(StatusCode::OK, "OK")
+    }
+}
+
+fn is_hop_header(name: &http::HeaderName) -> bool {
+    name == http::header::HOST
+        || name == http::header::CONTENT_LENGTH
+        || name == http::header::TRANSFER_ENCODING
+        || name == http::header::CONNECTION
+}
