@@ -3,9 +3,11 @@
 //! is a module under [`commands`] with a `run` function, so it can be tested as a library.
 
 pub mod architecture;
+pub mod assets;
 pub mod aws;
 pub mod cli;
 pub mod commands;
+pub mod deploy;
 pub mod options;
 pub mod output;
 pub mod package;

@@ -1,1 +1,6 @@
 //! Integration tests of the deployer: one binary, one module per feature.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod replay;
+mod replay_delete;
+mod replay_deploy;

@@ -1,0 +1,98 @@
+//! The Kinesis side of dispatch: one PutRecords call through aws-sdk-kinesis, with the
+//! standard credential chain, region and `AWS_ENDPOINT_URL(_KINESIS)`.
+
+use std::future::Future;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_kinesis::error::DisplayErrorContext;
+use aws_sdk_kinesis::primitives::Blob;
+use aws_sdk_kinesis::types::PutRecordsRequestEntry;
+
+use crate::batcher::Entry;
+
+/// Bound on connecting to Kinesis.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// Bound on one PutRecords attempt; the dispatcher cuts it shorter near a deadline.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A whole PutRecords call failed (network, throttling of the call, 5xx, timeout).
+#[derive(Debug, thiserror::Error)]
+#[error("PutRecords failed: {0}")]
+pub struct PutError(pub String);
+
+/// Where records go: Kinesis, or a stand-in in unit tests.
+pub trait Sink {
+    /// Sends one call; on success, whether each entry was accepted, in order.
+    fn put_records(
+        &self,
+        entries: &[Entry],
+    ) -> impl Future<Output = Result<Vec<bool>, PutError>> + Send;
+}
+
+/// PutRecords to a Kinesis stream.
+#[derive(Debug, Clone)]
+pub struct KinesisSink {
+    client: aws_sdk_kinesis::Client,
+    stream_name: String,
+}
+
+impl KinesisSink {
+    /// Loads the AWS configuration from the environment. Retries are ours (only the
+    /// failed entries are retried), so the SDK's are disabled; its timeouts bound every
+    /// attempt so a stalled endpoint cannot eat the shutdown budget.
+    pub async fn from_env(stream_name: String) -> Self {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .operation_timeout(ATTEMPT_TIMEOUT)
+                    .build(),
+            )
+            .load()
+            .await;
+        Self {
+            client: aws_sdk_kinesis::Client::new(&config),
+            stream_name,
+        }
+    }
+}
+
+impl Sink for KinesisSink {
+    async fn put_records(&self, entries: &[Entry]) -> Result<Vec<bool>, PutError> {
+        let records = entries
+            .iter()
+            .map(|entry| {
+                PutRecordsRequestEntry::builder()
+                    .partition_key(&entry.partition_key)
+                    .data(Blob::new(entry.data.to_vec()))
+                    .build()
+                    .map_err(|error| PutError(error.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let output = self
+            .client
+            .put_records()
+            .stream_name(&self.stream_name)
+            .set_records(Some(records))
+            .send()
+            .await
+            .map_err(|error| PutError(DisplayErrorContext(&error).to_string()))?;
+        let results = output.records();
+        if results.len() != entries.len() {
+            return Err(PutError(format!(
+                "{} results for {} records",
+                results.len(),
+                entries.len()
+            )));
+        }
+        Ok(results
+            .iter()
+            .map(|result| result.error_code().is_none())
+            .collect())
+    }
+}
