@@ -8,6 +8,7 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod deploy;
+pub mod logs;
 pub mod options;
 pub mod output;
 pub mod package;
