@@ -151,6 +151,7 @@ mod tests {
             .map(|(index, size)| Item {
                 partition_key: format!("key-{}", index % 3),
                 data: Bytes::from(vec![b'x'; *size]),
+                own: false,
             })
             .collect()
     }

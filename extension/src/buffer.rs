@@ -80,11 +80,11 @@ impl Buffer {
         while self.bytes + cost > self.cap && self.slots.len() > self.checked_out {
             if let Some(evicted) = self.slots.remove(self.checked_out) {
                 self.bytes -= self::cost(&evicted.item);
-                self.drops.buffer_full += 1;
+                self.count_full(&evicted.item);
             }
         }
         if self.bytes + cost > self.cap {
-            self.drops.buffer_full += 1;
+            self.count_full(&item);
             return false;
         }
         self.bytes += cost;
@@ -94,6 +94,14 @@ impl Buffer {
         });
         self.next_sequence += 1;
         true
+    }
+
+    /// Counts a Telemetry API event lost to the cap. The extension's own drop reports
+    /// are not counted: each carries the running totals, so a later one replaces it.
+    fn count_full(&mut self, item: &Item) {
+        if !item.own {
+            self.drops.buffer_full += 1;
+        }
     }
 
     /// Checks out a prefix of the buffer: `plan` sees the events in order and returns a
@@ -175,6 +183,7 @@ mod tests {
         Item {
             partition_key: "k".into(),
             data: Bytes::from(vec![0; size]),
+            own: false,
         }
     }
 
@@ -242,6 +251,20 @@ mod tests {
         assert_eq!(take(&mut buffer, 10), vec![1, 3, 4, 5]);
         buffer.complete(&[]);
         assert_eq!(buffer.len(), 4);
+    }
+
+    #[test]
+    fn own_reports_evicted_are_not_counted_as_telemetry_drops() {
+        let mut buffer = Buffer::new(2_000);
+        buffer.push(Item {
+            own: true,
+            ..item(UNIT)
+        });
+        buffer.push(item(UNIT));
+        buffer.push(item(UNIT));
+        assert_eq!(buffer.drops().buffer_full, 0);
+        buffer.push(item(UNIT));
+        assert_eq!(buffer.drops().buffer_full, 1);
     }
 
     #[test]

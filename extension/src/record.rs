@@ -32,6 +32,8 @@ pub struct Item {
     pub partition_key: String,
     /// Payload JSON.
     pub data: Bytes,
+    /// Whether the extension emitted it about itself (not a Telemetry API event).
+    pub own: bool,
 }
 
 #[derive(Serialize, Clone, Copy)]
@@ -80,15 +82,15 @@ impl Encoder {
         if let Some(request_id) = event.request_id() {
             self.current_invocation = Some(request_id);
         }
-        self.encode_parts(&event.time, &event.kind, &event.record)
+        self.encode_parts(&event.time, &event.kind, &event.record, false)
     }
 
     /// Encodes an event this extension emits about itself.
     pub fn encode_own(&mut self, time: &str, kind: &str, record: &RawValue) -> Item {
-        self.encode_parts(time, kind, record)
+        self.encode_parts(time, kind, record, true)
     }
 
-    fn encode_parts(&mut self, time: &str, kind: &str, record: &RawValue) -> Item {
+    fn encode_parts(&mut self, time: &str, kind: &str, record: &RawValue, own: bool) -> Item {
         self.sequence += 1;
         let id = format!("{}-{}", self.instance, self.sequence);
         let payload = Payload {
@@ -112,6 +114,7 @@ impl Encoder {
         Item {
             partition_key: truncate_key(key),
             data: Bytes::from(data),
+            own,
         }
     }
 }

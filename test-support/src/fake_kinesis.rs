@@ -101,6 +101,7 @@ struct State {
     queued: Mutex<VecDeque<Behaviour>>,
     records: Mutex<Vec<AcceptedRecord>>,
     accepted: watch::Sender<usize>,
+    calls: watch::Sender<u64>,
     counters: Mutex<Counters>,
     shutdown: watch::Sender<bool>,
 }
@@ -135,6 +136,7 @@ impl FakeKinesis {
             queued: Mutex::new(VecDeque::new()),
             records: Mutex::new(Vec::new()),
             accepted: watch::Sender::new(0),
+            calls: watch::Sender::new(0),
             counters: Mutex::new(Counters::default()),
             shutdown: watch::Sender::new(false),
         });
@@ -221,6 +223,17 @@ impl FakeKinesis {
     pub async fn wait_for_records(&self, count: usize, timeout: Duration) -> bool {
         let mut receiver = self.state.accepted.subscribe();
         tokio::time::timeout(timeout, receiver.wait_for(|accepted| *accepted >= count))
+            .await
+            .is_ok_and(|result| result.is_ok())
+    }
+}
+
+impl FakeKinesis {
+    /// Waits until at least `count` PutRecords calls arrived; returns whether they did
+    /// within `timeout`.
+    pub async fn wait_for_calls(&self, count: u64, timeout: Duration) -> bool {
+        let mut receiver = self.state.calls.subscribe();
+        tokio::time::timeout(timeout, receiver.wait_for(|calls| *calls >= count))
             .await
             .is_ok_and(|result| result.is_ok())
     }
@@ -317,6 +330,7 @@ async fn handle(
         ));
     }
     lock(&state.counters).calls += 1;
+    state.calls.send_modify(|calls| *calls += 1);
     let queued = lock(&state.queued).pop_front();
     let behaviour = queued.unwrap_or_else(|| *state.behaviour.borrow());
     match behaviour {

@@ -1,0 +1,9 @@
+//! Integration tests: the real extension binary, run as Lambda runs it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod batches;
+mod control_plane;
+mod faults;
+mod init;
+mod memory;
+mod process;

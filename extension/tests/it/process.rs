@@ -1,0 +1,164 @@
+//! Running the extension binary and talking to its listener.
+
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::watch;
+
+use crate::control_plane::ControlPlane;
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_telemetry-kinesis-extension");
+
+pub struct Extension {
+    child: Child,
+    stderr: Arc<Mutex<Vec<String>>>,
+    lines: watch::Receiver<usize>,
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The environment Lambda would give, pointing at `control`, listening on `port`.
+pub fn lambda_env(control: &ControlPlane, port: u16) -> Vec<(String, String)> {
+    [
+        ("AWS_LAMBDA_RUNTIME_API", control.runtime_api()),
+        ("AWS_LAMBDA_FUNCTION_NAME", "test-function".to_owned()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("TELEMETRY_KINESIS_LISTENER_PORT", port.to_string()),
+        ("RUST_LOG", "info".to_owned()),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_owned(), value))
+    .collect()
+}
+
+impl Extension {
+    pub fn spawn(env: impl IntoIterator<Item = (String, String)>) -> Self {
+        let mut child = Command::new(BINARY)
+            .env_clear()
+            .envs(env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let (count, lines) = watch::channel(0);
+        let mut reader = BufReader::new(child.stderr.take().unwrap()).lines();
+        let sink = Arc::clone(&stderr);
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = reader.next_line().await {
+                eprintln!("[extension] {line}");
+                sink.lock().unwrap().push(line);
+                count.send_modify(|count| *count += 1);
+            }
+        });
+        Self {
+            child,
+            stderr,
+            lines,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().unwrap()
+    }
+
+    pub async fn wait(&mut self, timeout: Duration) -> ExitStatus {
+        let status = tokio::time::timeout(timeout, self.child.wait())
+            .await
+            .expect("the extension did not exit in time")
+            .unwrap();
+        // Let the stderr reader drain what is left.
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.lines.wait_for(|_| false)).await;
+        status
+    }
+
+    pub fn stderr(&self) -> Vec<String> {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// `VmHWM` (peak resident set) in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        status_field(self.pid(), "VmHWM:")
+    }
+
+    /// `VmRSS` in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        status_field(self.pid(), "VmRSS:")
+    }
+}
+
+fn status_field(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|value| value.parse().ok())
+        .unwrap()
+}
+
+/// POSTs a Telemetry API batch to the extension's listener, as Lambda does.
+pub async fn post_batch(port: u16, body: impl Into<Bytes>) -> http::StatusCode {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let request = http::Request::post(format!("http://127.0.0.1:{port}/"))
+        .header("content-type", "application/json")
+        .body(Full::new(body.into()))
+        .unwrap();
+    client.request(request).await.unwrap().status()
+}
+
+/// `count` text `function` events of invocation `invoke`, each `size` bytes of record.
+pub fn function_events(invoke: &str, count: usize, size: usize) -> Vec<Value> {
+    (0..count)
+        .map(|index| {
+            let text = format!("{invoke} line {index} ");
+            let padding = "x".repeat(size.saturating_sub(text.len()));
+            json!({"time": "2026-01-01T00:00:00.000Z", "type": "function", "record": format!("{text}{padding}")})
+        })
+        .collect()
+}
+
+pub fn body(events: &[Value]) -> Vec<u8> {
+    serde_json::to_vec(events).unwrap()
+}
+
+/// Decoded payloads of accepted Kinesis records (JSON format).
+pub fn payloads(records: &[test_support::fake_kinesis::AcceptedRecord]) -> Vec<Value> {
+    records
+        .iter()
+        .flat_map(|record| {
+            telemetry_kinesis_extension::kpl::decode(&record.partition_key, &record.data).unwrap()
+        })
+        .map(|(_, data)| serde_json::from_slice(&data).unwrap())
+        .collect()
+}
+
+/// The `record`s of `function` payloads, de-duplicated by `id` (delivery is at least once).
+pub fn function_records(payloads: &[Value]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    payloads
+        .iter()
+        .filter(|payload| payload["type"] == "function")
+        .filter(|payload| seen.insert(payload["id"].as_str().unwrap().to_owned()))
+        .map(|payload| payload["record"].as_str().unwrap().to_owned())
+        .collect()
+}
