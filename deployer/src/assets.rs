@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
-use sha2::{Digest, Sha256};
 
 use crate::deploy::{DeployError, DeployReport, Engine, Progress, StackSpec};
 
@@ -30,7 +29,7 @@ pub enum AssetsError {
     #[error("assets stack")]
     Stack(#[from] DeployError),
     /// The assets stack has no bucket output.
-    #[error("assets stack {stack_name} has no {BUCKET_OUTPUT} output")]
+    #[error("assets stack {stack_name} has no {BUCKET_RESOURCE} resource")]
     #[diagnostic(help(
         "the stack was not made by this deployer; delete it or choose another --assets-stack"
     ))]
@@ -71,6 +70,13 @@ fn s3_error(
         bucket: bucket.to_owned(),
         source: Box::new(error.into()),
     }
+}
+
+/// CloudFormation's stack name rule: `[a-zA-Z][-a-zA-Z0-9]*`, at most 128 characters.
+pub fn is_valid_stack_name(name: &str) -> bool {
+    name.len() <= 128
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// The assets stack template: an encrypted, versioned, private bucket reachable only over TLS,
@@ -137,11 +143,6 @@ pub fn template() -> String {
     serde_json::to_string_pretty(&template).unwrap_or_default()
 }
 
-/// The key of a layer zip: its SHA-256, so equal bytes share one object.
-pub fn layer_key(zip: &[u8]) -> String {
-    format!("{LAYER_PREFIX}{}.zip", hex::encode(Sha256::digest(zip)))
-}
-
 /// The deployed assets stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assets {
@@ -151,17 +152,16 @@ pub struct Assets {
     pub bucket: String,
 }
 
-fn bucket_of(stack_name: &str, outputs: &BTreeMap<String, String>) -> Result<String, AssetsError> {
-    outputs
-        .get(BUCKET_OUTPUT)
-        .filter(|bucket| !bucket.is_empty())
-        .cloned()
-        .ok_or_else(|| AssetsError::NoBucket {
-            stack_name: stack_name.to_owned(),
-        })
+/// The bucket's logical ID in the assets template.
+pub const BUCKET_RESOURCE: &str = "AssetsBucket";
+
+/// The bucket of the assets stack: the bucket resource's physical ID, which CloudFormation
+/// reports for every stack state (outputs exist only once a create or update completed).
+async fn bucket_of(engine: &Engine, stack_name: &str) -> Result<Option<String>, AssetsError> {
+    Ok(engine.physical_id(stack_name, BUCKET_RESOURCE).await?)
 }
 
-/// Creates the assets stack on first use; afterwards finds it unchanged in two calls.
+/// Creates the assets stack on first use; afterwards finds it unchanged in a few calls.
 pub async fn ensure(
     engine: &Engine,
     stack_name: &str,
@@ -173,21 +173,18 @@ pub async fn ensure(
         parameters: BTreeMap::new(),
         tags: BTreeMap::new(),
     };
-    let DeployReport {
-        changed, outputs, ..
-    } = engine.deploy(&spec, progress).await?;
-    Ok(Assets {
-        changed,
-        bucket: bucket_of(stack_name, &outputs)?,
-    })
+    let DeployReport { changed, .. } = engine.deploy(&spec, progress).await?;
+    let bucket = bucket_of(engine, stack_name)
+        .await?
+        .ok_or_else(|| AssetsError::NoBucket {
+            stack_name: stack_name.to_owned(),
+        })?;
+    Ok(Assets { changed, bucket })
 }
 
 /// The bucket of an existing assets stack, or `None` when there is no assets stack.
 pub async fn find(engine: &Engine, stack_name: &str) -> Result<Option<String>, AssetsError> {
-    match engine.outputs(stack_name).await? {
-        Some(outputs) => Ok(Some(bucket_of(stack_name, &outputs)?)),
-        None => Ok(None),
-    }
+    bucket_of(engine, stack_name).await
 }
 
 /// Whether an upload happened.
@@ -300,12 +297,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_key_is_the_content_hash() {
-        assert_eq!(
-            layer_key(b""),
-            "layers/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855.zip"
-        );
-        assert_ne!(layer_key(b"a"), layer_key(b"b"));
+    fn stack_names() {
+        assert!(is_valid_stack_name("telemetry-kinesis-assets"));
+        assert!(!is_valid_stack_name("1assets"));
+        assert!(!is_valid_stack_name("assets_stack"));
     }
 
     #[test]
@@ -342,15 +337,5 @@ mod tests {
             template["Outputs"][BUCKET_OUTPUT]["Value"]["Ref"],
             "AssetsBucket"
         );
-    }
-
-    #[test]
-    fn a_missing_bucket_output_is_an_error() {
-        assert!(matches!(
-            bucket_of("assets", &BTreeMap::new()),
-            Err(AssetsError::NoBucket { .. })
-        ));
-        let outputs = BTreeMap::from([(BUCKET_OUTPUT.to_owned(), "b".to_owned())]);
-        assert_eq!(bucket_of("assets", &outputs).unwrap(), "b");
     }
 }

@@ -8,6 +8,7 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod deploy;
+pub mod exit;
 pub mod logs;
 pub mod options;
 pub mod output;

@@ -121,6 +121,31 @@ impl Engine {
             .map(outputs_of))
     }
 
+    /// The physical ID of resource `logical_id` of the stack, or `None` when the stack or the
+    /// resource does not exist.
+    pub async fn physical_id(
+        &self,
+        stack_name: &str,
+        logical_id: &str,
+    ) -> Result<Option<String>, DeployError> {
+        match self
+            .client
+            .describe_stack_resource()
+            .stack_name(stack_name)
+            .logical_resource_id(logical_id)
+            .send()
+            .await
+        {
+            Ok(output) => Ok(output
+                .stack_resource_detail()
+                .and_then(|detail| detail.physical_resource_id())
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)),
+            Err(error) if super::monitor::is_missing_stack(&error) => Ok(None),
+            Err(error) => Err(DeployError::api("DescribeStackResource", error)),
+        }
+    }
+
     /// Brings the stack to `spec`: skips when nothing changed, otherwise creates and executes a
     /// change set and follows the stack until it settles.
     pub async fn deploy(

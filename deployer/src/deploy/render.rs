@@ -254,6 +254,23 @@ impl<W: Write + Send> Progress for LiveProgress<W> {
     }
 }
 
+/// The terminal width used when `COLUMNS` does not say.
+const DEFAULT_WIDTH: usize = 100;
+
+/// Progress on stderr: a live table on a terminal, plain lines otherwise.
+pub fn stderr_progress(title: &str, colour: bool) -> Box<dyn Progress> {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|columns| columns.parse().ok())
+            .unwrap_or(DEFAULT_WIDTH);
+        Box::new(LiveProgress::new(std::io::stderr(), title, width, colour))
+    } else {
+        Box::new(PlainProgress::new(std::io::stderr(), colour))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
