@@ -1,9 +1,12 @@
 //! Integration tests of the deployer: one binary, one module per feature.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cli;
 mod logs;
 mod logs_follow;
 mod logs_support;
+mod package;
 mod replay;
 mod replay_delete;
 mod replay_deploy;
+mod synth;
