@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod destroy;
 mod logs;
 mod logs_follow;
 mod logs_support;
@@ -10,3 +11,6 @@ mod replay;
 mod replay_delete;
 mod replay_deploy;
 mod synth;
+mod up;
+mod up_failures;
+mod up_support;
