@@ -6,4 +6,5 @@ mod control_plane;
 mod faults;
 mod init;
 mod memory;
+mod moto;
 mod process;
