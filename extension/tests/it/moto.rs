@@ -234,3 +234,61 @@ async fn json_records_on_moto_hold_every_event_whole() {
 async fn kpl_records_on_moto_decode_with_aws_kinesis_agg() {
     run("kpl", LineFormat::Json).await;
 }
+
+#[tokio::test]
+async fn adaptive_ships_a_rare_invocation_before_the_freeze_and_stays_out_of_the_way_when_busy() {
+    let stream = test_support::unique_name("tk-adaptive");
+    test_support::moto().create_stream(&stream, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let script = Script {
+        lines_per_invoke: 3,
+        line_bytes: 60,
+        format: LineFormat::Text,
+        duration: Duration::from_millis(5),
+    };
+    let config = SandboxConfig::new(layer(dir.path()), Function::Scripted(script))
+        .envs(test_support::moto().env())
+        .env("TELEMETRY_KINESIS_STREAM_NAME", &stream)
+        .env("TELEMETRY_KINESIS_BUFFERING_TIMEOUT_MS", "25")
+        .env("TELEMETRY_KINESIS_LISTENER_PORT", free_port().to_string());
+    let mut sandbox = Sandbox::start(config).await.unwrap();
+
+    // First (rare) invocation: flushed before the extension returns to `next`, so the
+    // lines are on the stream by the time the environment freezes.
+    let first = sandbox.invoke(json!({})).await.unwrap();
+    let on_stream: Vec<Value> = read_stream(&stream)
+        .await
+        .iter()
+        .map(|(_, data)| serde_json::from_slice(data).unwrap())
+        .collect();
+    let shipped = on_stream
+        .iter()
+        .filter(|payload| payload["type"] == "function")
+        .count();
+    assert_eq!(shipped, 3, "{on_stream:#?}");
+    eprintln!(
+        "rare invocation post-runtime {:?}",
+        first.post_runtime_extensions_duration
+    );
+
+    // Busy: back-to-back invocations do not wait for the flush.
+    let mut post_runtime = Vec::new();
+    for _ in 0..10 {
+        let report = sandbox.invoke(json!({})).await.unwrap();
+        post_runtime.push(report.post_runtime_extensions_duration);
+    }
+    post_runtime.sort();
+    eprintln!("busy post-runtime durations {post_runtime:?}");
+    let median = post_runtime[post_runtime.len() / 2];
+    assert!(median < Duration::from_millis(20), "{post_runtime:?}");
+
+    let report = sandbox.shutdown().await.unwrap();
+    assert!(report.deadline_met);
+    let function_events = read_stream(&stream)
+        .await
+        .iter()
+        .map(|(_, data)| serde_json::from_slice::<Value>(data).unwrap())
+        .filter(|payload| payload["type"] == "function")
+        .count();
+    assert_eq!(function_events, 33);
+}
