@@ -141,11 +141,16 @@ impl Hub {
 
     /// Whether any subscriber asked for this log type (saves building unwanted events).
     pub(crate) fn wants(&self, log_type: LogType) -> bool {
+        self.wants_type(log_type.as_str())
+    }
+
+    /// Whether any subscriber asked for this type (`platform`, `function`, `extension`).
+    pub(crate) fn wants_type(&self, event_type: &str) -> bool {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state
             .subscribers
             .values()
-            .any(|subscriber| subscriber.types.contains(log_type.as_str()))
+            .any(|subscriber| subscriber.types.contains(event_type))
     }
 
     /// Delivers everything buffered now; returns once every subscriber answered or `timeout`

@@ -28,10 +28,14 @@ use tokio::task::JoinSet;
 const EXTENSION_ID: &str = "lambda-extension-identifier";
 const EXTENSION_NAME: &str = "lambda-extension-name";
 const FUNCTION_ERROR_TYPE: &str = "lambda-extension-function-error-type";
+const REGISTER: &str = "/2020-01-01/extension/register";
 /// Where the simulator sends an extension's platform events: `{PLATFORM_RELAY}{id}`.
 const PLATFORM_RELAY: &str = "/_sandbox/platform/";
 /// The simulator's own batching toward us: small, so platform events join the stream soon.
 const RELAY_BUFFERING: &str = r#"{"maxItems":10000,"maxBytes":1048576,"timeoutMs":25}"#;
+/// Two of the simulator's delivery periods toward us: by then every platform event emitted
+/// before has been relayed.
+pub(crate) const RELAY_SETTLE: std::time::Duration = std::time::Duration::from_millis(50);
 
 pub(crate) struct Proxy {
     simulator: String,
@@ -119,7 +123,7 @@ impl Proxy {
                 });
                 text_response(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
             }
-            (&Method::POST, "/2020-01-01/extension/register") => {
+            (&Method::POST, REGISTER) => {
                 let response = self.forward(&parts, body.clone()).await;
                 if response.status() == StatusCode::OK
                     && let Some(id) = header(response.headers(), EXTENSION_ID)
@@ -144,7 +148,16 @@ impl Proxy {
             }
             (&Method::GET, "/2018-06-01/runtime/invocation/next") => {
                 self.timeline.record(Mark::RuntimeNext);
-                self.forward(&parts, body).await
+                let mut response = self.forward(&parts, body).await;
+                // The simulator labels the event `text/plain`; Lambda sends
+                // `application/json`, and awslambdaric only decodes JSON-labelled events.
+                if response.status() == StatusCode::OK {
+                    response.headers_mut().insert(
+                        http::header::CONTENT_TYPE,
+                        http::HeaderValue::from_static("application/json"),
+                    );
+                }
+                response
             }
             (&Method::POST, "/2018-06-01/runtime/init/error") => {
                 self.timeline.record(Mark::RuntimeInitError {
@@ -174,13 +187,20 @@ impl Proxy {
         body: Bytes,
     ) -> http::Response<Full<Bytes>> {
         let path = parts.uri.path_and_query().map_or("/", |path| path.as_str());
+        let register = parts.uri.path() == REGISTER;
         let mut builder = http::Request::builder()
             .method(parts.method.clone())
             .uri(format!("{}{path}", self.simulator));
         for (name, value) in &parts.headers {
-            if !is_hop_header(name) {
+            let relabelled = register && name == http::header::CONTENT_TYPE;
+            if !is_hop_header(name) && !relabelled {
                 builder = builder.header(name, value);
             }
+        }
+        // The simulator's register route rejects bodies not labelled JSON (HTTP 415); Lambda
+        // reads the body whatever its content type.
+        if register {
+            builder = builder.header(http::header::CONTENT_TYPE, "application/json");
         }
         let request = match builder.body(Full::new(body)) {
             Ok(request) => request,

@@ -382,7 +382,12 @@ impl Sandbox {
         {
             tracing::warn!(%error, "the environment did not freeze after the invocation");
         }
-        let state = self.simulator.get_invocation_state(&request_id).await;
+        // The proxy records the runtime's response as it arrives, before the simulator has.
+        let state = self
+            .simulator
+            .wait_for_invocation_complete(&request_id, FREEZE_TIMEOUT)
+            .await
+            .ok();
         let (status, payload) = match state {
             Some(state) if state.status == InvocationStatus::Success => (
                 InvokeStatus::Success,
@@ -473,6 +478,11 @@ impl Sandbox {
         for handle in &all {
             process::sample_rss(handle);
             handle.signal(Signal::SIGCONT);
+        }
+        // Deliver what the last invocation produced before SHUTDOWN, as the simulator does
+        // for its own events; the simulator relays platform events to us periodically.
+        if self.hub.wants_type("platform") {
+            tokio::time::sleep(crate::proxy::RELAY_SETTLE).await;
         }
         self.hub.flush(SHUTDOWN_FLUSH_TIMEOUT).await;
 
