@@ -7,7 +7,6 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_sdk_kinesis::error::DisplayErrorContext;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 
@@ -62,6 +61,21 @@ impl KinesisSink {
     }
 }
 
+/// `error: cause: cause`, one line without the SDK's debug dump of the raw response.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 impl Sink for KinesisSink {
     async fn put_records(&self, entries: &[Entry]) -> Result<Vec<bool>, PutError> {
         let records = entries
@@ -81,7 +95,7 @@ impl Sink for KinesisSink {
             .set_records(Some(records))
             .send()
             .await
-            .map_err(|error| PutError(DisplayErrorContext(&error).to_string()))?;
+            .map_err(|error| PutError(error_chain(&error)))?;
         let results = output.records();
         if results.len() != entries.len() {
             return Err(PutError(format!(
