@@ -171,6 +171,7 @@ async fn event_loop(
     let runtime_done_wait =
         Duration::from_millis(u64::from(config.buffering.timeout_ms)) + RUNTIME_DONE_GRACE;
     let platform = config.types.contains(&config::TelemetryType::Platform);
+    let mut last_request: Option<String> = None;
     loop {
         let event = match extension.next().await {
             Ok(event) => event,
@@ -188,6 +189,7 @@ async fn event_loop(
                 request_id,
                 deadline_ms,
             } => {
+                last_request = Some(request_id.clone());
                 let now = Instant::now();
                 if ingest.is_empty() {
                     policy.drained(now);
@@ -213,6 +215,15 @@ async fn event_loop(
             } => {
                 let deadline = deadline_instant(deadline_ms, SHUTDOWN_MARGIN);
                 dispatcher.stop_by(deadline);
+                // The last invocation's telemetry may still be on its way (busy functions
+                // return to `next` at once): give it one buffering period, at most half
+                // the budget.
+                if let (Some(request_id), true) = (&last_request, platform) {
+                    let now = Instant::now();
+                    let half = now + deadline.saturating_duration_since(now) / 2;
+                    let wait = (now + runtime_done_wait).min(half);
+                    ingest.wait_runtime_done(request_id, wait).await;
+                }
                 let report = tokio::time::timeout_at(deadline, dispatcher.flush(deadline))
                     .await
                     .ok()
