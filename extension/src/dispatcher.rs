@@ -298,3 +298,139 @@ async fn wait_until(at: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::batcher::Entry;
+    use crate::config::FunctionIdentity;
+    use crate::kinesis::PutError;
+    use crate::record::Encoder;
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    /// What the stand-in sink does with one call.
+    #[derive(Clone, Copy)]
+    enum Answer {
+        AcceptAll,
+        FailEvery(usize),
+        Error,
+        Stall,
+    }
+
+    #[derive(Default)]
+    struct ScriptedSink {
+        answers: Mutex<VecDeque<Answer>>,
+        calls: Mutex<Vec<usize>>,
+        accepted: Mutex<Vec<Vec<u8>>>,
+    }
+
+    impl Sink for Arc<ScriptedSink> {
+        async fn put_records(&self, entries: &[Entry]) -> Result<Vec<bool>, PutError> {
+            self.calls.lock().unwrap().push(entries.len());
+            let answer = self
+                .answers
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or(Answer::AcceptAll);
+            let accepted: Vec<bool> = match answer {
+                Answer::AcceptAll => vec![true; entries.len()],
+                Answer::FailEvery(period) => (0..entries.len())
+                    .map(|index| index % period != 0)
+                    .collect(),
+                Answer::Error => return Err(PutError("503".into())),
+                Answer::Stall => std::future::pending().await,
+            };
+            let mut kept = self.accepted.lock().unwrap();
+            for (entry, ok) in entries.iter().zip(&accepted) {
+                if *ok {
+                    kept.push(entry.data.to_vec());
+                }
+            }
+            Ok(accepted)
+        }
+    }
+
+    fn setup(
+        answers: &[Answer],
+        events: usize,
+    ) -> (Arc<ScriptedSink>, Arc<Ingest>, DispatcherHandle) {
+        let sink = Arc::new(ScriptedSink::default());
+        sink.answers.lock().unwrap().extend(answers.iter().copied());
+        let ingest = Arc::new(Ingest::new(
+            8 << 20,
+            Encoder::new(FunctionIdentity::default(), "t".into()),
+        ));
+        let batch: Vec<serde_json::Value> = (0..events)
+            .map(|index| serde_json::json!({"time": "t", "type": "function", "record": format!("line {index}")}))
+            .collect();
+        ingest
+            .accept_batch(serde_json::to_string(&batch).unwrap().as_bytes())
+            .unwrap();
+        let (handle, _task) = spawn(
+            std::future::ready(Arc::clone(&sink)),
+            Arc::clone(&ingest),
+            RecordFormat::Json,
+            CancellationToken::new(),
+        );
+        (sink, ingest, handle)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_only_failed_entries_until_all_are_acknowledged() {
+        let answers = [Answer::FailEvery(2), Answer::Error, Answer::FailEvery(3)];
+        let (sink, ingest, handle) = setup(&answers, 700);
+        let report = handle
+            .flush(Instant::now() + Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert_eq!(report.undelivered, 0);
+        assert!(ingest.is_empty());
+        // 500 first; then the 250 that failed, at the front, plus the 200 never sent.
+        assert_eq!(sink.calls.lock().unwrap()[..3], [500, 450, 450]);
+        let accepted = sink.accepted.lock().unwrap();
+        assert_eq!(accepted.len(), 700, "nothing acknowledged is sent again");
+        let mut ids: Vec<String> = accepted
+            .iter()
+            .map(|data| {
+                serde_json::from_slice::<serde_json::Value>(data).unwrap()["id"].to_string()
+            })
+            .collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 700, "each event exactly once");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_sink_cannot_hold_a_flush_past_its_deadline() {
+        let (_sink, ingest, handle) = setup(&[Answer::Stall; 100], 10);
+        let started = Instant::now();
+        handle.stop_by(started + Duration::from_millis(1500));
+        let report = handle
+            .flush(started + Duration::from_millis(1500))
+            .await
+            .unwrap();
+        assert!(started.elapsed() <= Duration::from_millis(1500));
+        assert_eq!(report.undelivered, 10);
+        assert_eq!(ingest.len(), 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stop_by_cuts_a_call_already_in_flight() {
+        let (sink, _ingest, handle) = setup(&[Answer::Stall], 3);
+        handle.set_background(true).await;
+        // The background call is in flight and stalls; SHUTDOWN sets a near deadline.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(sink.calls.lock().unwrap().len(), 1);
+        let started = Instant::now();
+        handle.stop_by(started + Duration::from_millis(300));
+        let report = handle
+            .flush(started + Duration::from_millis(300))
+            .await
+            .unwrap();
+        assert!(started.elapsed() <= Duration::from_millis(300));
+        assert_eq!(report.undelivered, 3);
+    }
+}
