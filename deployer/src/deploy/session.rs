@@ -16,6 +16,9 @@ pub const CONFIG_TIMEOUT: Duration = Duration::from_secs(10);
 pub const CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a TCP connect to an AWS endpoint may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long to wait for an answer once a request is sent: AWS answers CloudFormation and S3
+/// calls in well under this, so a silent endpoint fails instead of hanging.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// The service-specific endpoint variable for S3 (aws-config honours it too).
 const S3_ENDPOINT_VARIABLE: &str = "AWS_ENDPOINT_URL_S3";
 
@@ -134,6 +137,7 @@ pub async fn connect(args: &AwsArgs) -> Result<Session, SessionError> {
     }
     let mut timeouts = TimeoutConfig::builder()
         .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
         .build();
     if let Some(configured) = loaded.timeout_config() {
         timeouts.take_defaults_from(configured);

@@ -154,3 +154,56 @@ async fn a_metadata_endpoint_that_never_answers_does_not_hang_up() {
     assert!(run.stderr.contains("no AWS credentials"), "{run}");
     assert!(run.elapsed < BOUND, "{run}");
 }
+
+#[tokio::test]
+async fn an_interrupt_stops_waiting_and_says_cloudformation_carries_on() {
+    let world = World::new("interrupt");
+    // An endpoint that accepts and never answers keeps `up` waiting on its first call.
+    let silent = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .unwrap();
+    let endpoint = format!("http://{}", silent.local_addr().unwrap());
+    let (accepted_sender, mut accepted) = tokio::sync::mpsc::channel(8);
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((connection, _)) = silent.accept().await {
+            held.push(connection);
+            let _ = accepted_sender.try_send(());
+        }
+    });
+    let mut args = world.up_args(&[]);
+    args.splice(0..0, ["--endpoint-url".to_owned(), endpoint]);
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_deployer"))
+        .args(&args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(world.env())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the deployer is waiting on the silent endpoint.
+    tokio::time::timeout(BOUND, accepted.recv())
+        .await
+        .expect("the deployer never called the endpoint");
+    let pid = child.id().unwrap().to_string();
+    let status = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+    let output = tokio::time::timeout(BOUND, child.wait_with_output())
+        .await
+        .expect("no exit after SIGINT")
+        .unwrap();
+    holder.abort();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: CloudFormation carries on"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("describe-stack-events"), "{stderr}");
+}
