@@ -1,0 +1,110 @@
+//! The build artifacts the benchmarks run: the extension binary (release for the
+//! published figures, debug for the CI guard) laid out as a layer, and the deployer.
+
+use crate::error::BenchError;
+use sandbox::Layer;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+/// The extension's executable name, as it sits in the layer's `extensions/`.
+pub const EXTENSION_NAME: &str = "telemetry-kinesis-extension";
+
+/// Which cargo profile's artifacts to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// `target/debug`.
+    Debug,
+    /// `target/release`.
+    Release,
+}
+
+impl Profile {
+    /// The directory name under the target directory.
+    pub fn directory(self) -> &'static str {
+        match self {
+            Self::Debug => "debug",
+            Self::Release => "release",
+        }
+    }
+}
+
+/// The cargo target directory: `CARGO_TARGET_DIR` or `<workspace>/target`.
+pub fn target_directory() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| test_support::workspace_root().join("target"))
+}
+
+/// The extension binary built with `profile`.
+pub fn extension_binary(profile: Profile) -> Result<PathBuf, BenchError> {
+    let path = target_directory()
+        .join(profile.directory())
+        .join(EXTENSION_NAME);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(BenchError::Missing {
+            what: "the extension binary",
+            path,
+            hint: match profile {
+                Profile::Release => "run `cargo build --release -p telemetry-kinesis-extension`",
+                Profile::Debug => "run `cargo build -p telemetry-kinesis-extension`",
+            },
+        })
+    }
+}
+
+/// The deployer binary (debug build: the release profile is tuned for the extension).
+pub fn deployer_binary() -> Result<PathBuf, BenchError> {
+    let path = target_directory().join("debug").join("deployer");
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(BenchError::Missing {
+            what: "the deployer binary",
+            path,
+            hint: "run `cargo build -p deployer`",
+        })
+    }
+}
+
+/// A layer directory holding a copy of one extension binary under
+/// `extensions/telemetry-kinesis-extension`; removed when dropped.
+#[derive(Debug)]
+pub struct ExtensionLayer {
+    directory: TempDir,
+    binary: PathBuf,
+}
+
+impl ExtensionLayer {
+    /// Lays out `binary` as the layer's only extension.
+    pub fn new(binary: &Path) -> Result<Self, BenchError> {
+        let directory = tempfile::Builder::new()
+            .prefix("bench-layer-")
+            .tempdir()
+            .map_err(BenchError::io("creating the layer directory"))?;
+        let extensions = directory.path().join("extensions");
+        std::fs::create_dir_all(&extensions)
+            .map_err(BenchError::io("creating the layer directory"))?;
+        let target = extensions.join(EXTENSION_NAME);
+        std::fs::copy(binary, &target)
+            .map_err(BenchError::io(format!("copying {}", binary.display())))?;
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755))
+            .map_err(BenchError::io("making the extension executable"))?;
+        Ok(Self {
+            directory,
+            binary: binary.to_owned(),
+        })
+    }
+
+    /// The layer, for a [`sandbox::SandboxConfig`].
+    pub fn layer(&self) -> Layer {
+        Layer::Directory(self.directory.path().to_owned())
+    }
+
+    /// The binary it was made from.
+    pub fn binary(&self) -> &Path {
+        &self.binary
+    }
+}

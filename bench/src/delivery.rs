@@ -1,0 +1,99 @@
+//! What reached the Kinesis stand-in: events (KPL records de-aggregated), records, calls,
+//! PUT payload units, and when.
+
+use serde::Serialize;
+use std::time::Duration;
+use telemetry_kinesis_extension::kpl;
+use test_support::fake_kinesis::{AcceptedRecord, FakeKinesis};
+use tokio::time::Instant;
+
+/// Kinesis bills PUTs in payload units of 25 KB (of data plus partition key) per record.
+pub const PUT_PAYLOAD_UNIT_BYTES: usize = 25 * 1024;
+
+/// Totals over accepted records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// Telemetry events (user records inside KPL aggregates counted one by one).
+    pub events: u64,
+    /// Kinesis records.
+    pub records: u64,
+    /// Bytes of data and partition keys.
+    pub bytes: u64,
+    /// PUT payload units.
+    pub payload_units: u64,
+}
+
+impl Tally {
+    /// Adds `records`.
+    pub fn add(&mut self, records: &[AcceptedRecord]) {
+        for record in records {
+            self.events += events_in(record).len() as u64;
+            self.records += 1;
+            let size = record.data.len() + record.partition_key.len();
+            self.bytes += size as u64;
+            self.payload_units += size.div_ceil(PUT_PAYLOAD_UNIT_BYTES).max(1) as u64;
+        }
+    }
+}
+
+/// The event payloads one record holds: itself, or its de-aggregated user records.
+pub fn events_in(record: &AcceptedRecord) -> Vec<Vec<u8>> {
+    match kpl::decode(&record.partition_key, &record.data) {
+        Ok(users) => users.into_iter().map(|(_, data)| data).collect(),
+        Err(_) => vec![record.data.clone()],
+    }
+}
+
+/// Drains the stand-in whenever it accepts records, until `deadline` or until `step`
+/// (which sees every drained lot, possibly empty, with the moment it was taken) returns
+/// true. Returns whether `step` did.
+pub async fn drain(
+    kinesis: &FakeKinesis,
+    deadline: Instant,
+    mut step: impl FnMut(Instant, Vec<AcceptedRecord>) -> bool,
+) -> bool {
+    loop {
+        if step(Instant::now(), kinesis.take_records()) {
+            return true;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        let next = usize::try_from(kinesis.accepted()).unwrap_or(usize::MAX) + 1;
+        let wait = (deadline - now).min(Duration::from_secs(1));
+        let _ = kinesis.wait_for_records(next, wait).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn record(data: Vec<u8>) -> AcceptedRecord {
+        AcceptedRecord {
+            stream: "s".into(),
+            partition_key: "key".into(),
+            data,
+        }
+    }
+
+    #[test]
+    fn counts_plain_and_aggregated_records_and_units() {
+        let mut aggregator = kpl::Aggregator::default();
+        for index in 0..3 {
+            aggregator.push("key", format!("event {index}").as_bytes());
+        }
+        let aggregated = aggregator.finish().to_vec();
+        let mut tally = Tally::default();
+        tally.add(&[
+            record(b"{}".to_vec()),
+            record(aggregated),
+            record(vec![b'x'; 30_000]),
+        ]);
+        assert_eq!(tally.events, 5);
+        assert_eq!(tally.records, 3);
+        assert_eq!(tally.payload_units, 1 + 1 + 2);
+    }
+}

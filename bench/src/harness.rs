@@ -1,0 +1,160 @@
+//! The extension under the sandbox, with its own Kinesis stand-in and listener port, and
+//! its memory read from `/proc`.
+
+use crate::artifacts::{EXTENSION_NAME, ExtensionLayer};
+use crate::error::BenchError;
+use sandbox::{Function, Sandbox, SandboxConfig, Script};
+use std::net::{Ipv4Addr, SocketAddr};
+use test_support::fake_kinesis::FakeKinesis;
+
+/// The stream name the extension is given.
+pub const STREAM: &str = "bench-stream";
+
+/// How to run the extension.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// `TELEMETRY_KINESIS_*` (and other) variables over the defaults.
+    pub env: Vec<(String, String)>,
+    /// Freeze between invocations, as Lambda does. Off when the benchmark drives the
+    /// listener itself between invocations.
+    pub freeze: bool,
+    /// The scripted function.
+    pub script: Script,
+}
+
+impl Setup {
+    /// Defaults, no freezing, a function that writes one short line.
+    pub fn driven() -> Self {
+        Self {
+            env: Vec::new(),
+            freeze: false,
+            script: Script::default(),
+        }
+    }
+
+    /// Adds a variable.
+    #[must_use]
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.env.push((key.to_owned(), value.into()));
+        self
+    }
+}
+
+/// A running extension.
+pub struct Running {
+    /// The sandbox (function and extension).
+    pub sandbox: Sandbox,
+    /// The stand-in its records go to.
+    pub kinesis: FakeKinesis,
+    /// The extension's Telemetry API listener.
+    pub listener: SocketAddr,
+    /// The extension's process ID.
+    pub pid: u32,
+}
+
+/// Starts the extension of `layer` under the sandbox with a fresh stand-in.
+pub async fn start(layer: &ExtensionLayer, setup: Setup) -> Result<Running, BenchError> {
+    let kinesis = FakeKinesis::start();
+    let port = free_port()?;
+    let config = SandboxConfig::new(layer.layer(), Function::Scripted(setup.script))
+        .envs(kinesis.env())
+        .env("TELEMETRY_KINESIS_STREAM_NAME", STREAM)
+        .env("TELEMETRY_KINESIS_LISTENER_PORT", port.to_string())
+        .envs(setup.env)
+        .with_freeze(setup.freeze);
+    let sandbox = Sandbox::start(config).await?;
+    let pid = sandbox
+        .init_report()
+        .extensions
+        .iter()
+        .find(|extension| extension.name == EXTENSION_NAME)
+        .and_then(|extension| extension.pid)
+        .ok_or_else(|| BenchError::Timeout("the extension did not register".to_owned()))?;
+    Ok(Running {
+        sandbox,
+        kinesis,
+        listener: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        pid,
+    })
+}
+
+/// A port of 127.0.0.1 nothing listens on now.
+pub fn free_port() -> Result<u16, BenchError> {
+    let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .map_err(BenchError::io("finding a free port"))?;
+    listener
+        .local_addr()
+        .map(|address| address.port())
+        .map_err(BenchError::io("finding a free port"))
+}
+
+/// Resident memory of a process, in KiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Memory {
+    /// `VmRSS`: now.
+    pub rss_kib: u64,
+    /// `VmHWM`: the peak so far.
+    pub peak_kib: u64,
+}
+
+/// Reads `pid`'s memory from `/proc/<pid>/status`.
+pub fn memory(pid: u32) -> Result<Memory, BenchError> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(BenchError::io(
+        format!("reading the memory of process {pid}"),
+    ))?;
+    parse_memory(&status).ok_or_else(|| BenchError::Io {
+        action: format!("reading the memory of process {pid}"),
+        source: std::io::Error::other("no VmRSS/VmHWM"),
+    })
+}
+
+fn parse_memory(status: &str) -> Option<Memory> {
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+    };
+    Some(Memory {
+        rss_kib: field("VmRSS:")?,
+        peak_kib: field("VmHWM:")?,
+    })
+}
+
+/// A number from the extension's shutdown log line (`dropped_buffer_full=N` and the
+/// like), if it logged one.
+pub fn logged_count(lines: &[String], field: &str) -> Option<u64> {
+    let prefix = format!("{field}=");
+    lines.iter().rev().find_map(|line| {
+        line.split_whitespace()
+            .find_map(|word| word.strip_prefix(prefix.as_str()))
+            .and_then(|value| {
+                value
+                    .trim_matches(|c: char| !c.is_ascii_digit())
+                    .parse()
+                    .ok()
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_memory_and_logged_counts() {
+        let status = "Name:\tx\nVmHWM:\t  5000 kB\nVmRSS:\t  4000 kB\n";
+        assert_eq!(
+            parse_memory(status),
+            Some(Memory {
+                rss_kib: 4000,
+                peak_kib: 5000
+            })
+        );
+        let lines = vec![
+            "INFO shutdown: 3 events undelivered reason=spindown undelivered=3 dropped_buffer_full=1234 x=1".to_owned(),
+        ];
+        assert_eq!(logged_count(&lines, "dropped_buffer_full"), Some(1234));
+        assert_eq!(logged_count(&lines, "missing"), None);
+    }
+}

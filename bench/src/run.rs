@@ -1,0 +1,221 @@
+//! The whole set: which suites, with what sizes, and the results they produce. A suite
+//! that fails is reported and the others still run.
+
+use crate::artifacts::{self, ExtensionLayer, Profile};
+use crate::error::BenchError;
+use crate::events::EventKind;
+use crate::machine::Machine;
+use crate::report::Results;
+use crate::suites::{cold_start, cost, deployer, invocations, memory, profile, sizes, throughput};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A group of measurements, selectable with `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Suite {
+    /// Extension init duration.
+    ColdStart,
+    /// Peak RSS idle, after 10k events, under a burst; the byte cap.
+    Memory,
+    /// Post-runtime duration and delivery latency per flush strategy and rate.
+    Invocations,
+    /// Sustained events/s per record format, with a profile.
+    Throughput,
+    /// PUT payload units and calls per 1,000 events.
+    Cost,
+    /// Binary and layer zip sizes.
+    Sizes,
+    /// `deployer synth` against `cdk synth`, `deployer up` unchanged.
+    Deployer,
+}
+
+impl Suite {
+    /// Every suite, in run order.
+    pub const ALL: [Self; 7] = [
+        Self::Sizes,
+        Self::ColdStart,
+        Self::Memory,
+        Self::Cost,
+        Self::Invocations,
+        Self::Throughput,
+        Self::Deployer,
+    ];
+}
+
+/// Sizes of the measurements.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The suites to run.
+    pub suites: Vec<Suite>,
+    /// Extension binaries of this profile.
+    pub profile: Profile,
+    /// Sandbox starts for the cold start median.
+    pub cold_starts: usize,
+    /// Events in the memory burst.
+    pub burst_events: usize,
+    /// Load before each throughput window.
+    pub warm_up: Duration,
+    /// Each throughput window.
+    pub throughput_window: Duration,
+    /// A binary with symbols to profile (`None`: no profile).
+    pub profile_binary: Option<PathBuf>,
+    /// The profiled window.
+    pub profile_window: Duration,
+    /// Invocations at the high rate (back to back).
+    pub high_rate_invocations: usize,
+    /// Invocations at the low rate.
+    pub low_rate_invocations: usize,
+    /// Pause between low-rate invocations (above the adaptive strategy's busy gap).
+    pub low_rate_gap: Duration,
+    /// `deployer synth` runs.
+    pub synth_runs: usize,
+    /// `cdk synth` runs.
+    pub cdk_runs: usize,
+    /// Unchanged `deployer up` runs.
+    pub up_runs: usize,
+    /// The CDK app (with `node_modules` installed).
+    pub cdk_directory: PathBuf,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            suites: Suite::ALL.to_vec(),
+            profile: Profile::Release,
+            cold_starts: 30,
+            burst_events: 1_000_000,
+            warm_up: Duration::from_secs(3),
+            throughput_window: Duration::from_secs(60),
+            profile_binary: None,
+            profile_window: Duration::from_secs(10),
+            high_rate_invocations: 200,
+            low_rate_invocations: 4,
+            low_rate_gap: Duration::from_secs(11),
+            synth_runs: 10,
+            cdk_runs: 3,
+            up_runs: 3,
+            cdk_directory: test_support::workspace_root().join("bench/cdk"),
+        }
+    }
+}
+
+/// Runs the selected suites, printing progress to stderr.
+pub async fn run(options: &Options) -> Result<Results, BenchError> {
+    let binary = artifacts::extension_binary(options.profile)?;
+    let layer = ExtensionLayer::new(&binary)?;
+    let mut results = Results::new(Machine::current(), binary.clone());
+    for suite in Suite::ALL {
+        if !options.suites.contains(&suite) {
+            continue;
+        }
+        eprintln!("bench: {suite:?}...");
+        let started = std::time::Instant::now();
+        let outcome = run_suite(suite, options, &layer, &mut results).await;
+        eprintln!(
+            "bench: {suite:?} took {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        if let Err(error) = outcome {
+            eprintln!("bench: {suite:?} failed: {error}");
+            results
+                .failures
+                .push((format!("{suite:?}"), error.to_string()));
+        }
+    }
+    Ok(results)
+}
+
+async fn run_suite(
+    suite: Suite,
+    options: &Options,
+    layer: &ExtensionLayer,
+    results: &mut Results,
+) -> Result<(), BenchError> {
+    match suite {
+        Suite::Sizes => results.sizes = Some(sizes::run(layer.binary())?),
+        Suite::ColdStart => {
+            results.cold_start = cold_start::run(layer, options.cold_starts).await?
+        }
+        Suite::Memory => results.memory = Some(memory::run(layer, options.burst_events).await?),
+        Suite::Cost => {
+            for kind in EventKind::ALL {
+                for format in ["json", "kpl"] {
+                    results.cost.push(cost::run(layer, kind, format).await?);
+                }
+            }
+        }
+        Suite::Invocations => {
+            let low = invocations::Rate {
+                label: "low",
+                invocations: options.low_rate_invocations,
+                gap: options.low_rate_gap,
+            };
+            let high = invocations::Rate {
+                label: "high",
+                invocations: options.high_rate_invocations,
+                gap: Duration::ZERO,
+            };
+            // The low-rate runs are mostly idle: run the three strategies side by side.
+            let [adaptive, end, background] = invocations::STRATEGIES;
+            let (first, second, third) = tokio::join!(
+                invocations::run(layer, adaptive, low),
+                invocations::run(layer, end, low),
+                invocations::run(layer, background, low),
+            );
+            results.invocations.extend([first?, second?, third?]);
+            for strategy in invocations::STRATEGIES {
+                results
+                    .invocations
+                    .push(invocations::run(layer, strategy, high).await?);
+            }
+        }
+        Suite::Throughput => {
+            for format in ["json", "kpl"] {
+                let plan = throughput::Plan {
+                    format,
+                    warm_up: options.warm_up,
+                    window: options.throughput_window,
+                    pin: true,
+                };
+                let (figures, ()) = throughput::run(layer, &plan, |_, _| async {}).await?;
+                results.throughput.push(figures);
+            }
+            if let Some(binary) = &options.profile_binary {
+                let profiled = ExtensionLayer::new(binary)?;
+                let plan = throughput::Plan {
+                    format: "json",
+                    warm_up: options.warm_up,
+                    window: options.profile_window,
+                    pin: true,
+                };
+                let data =
+                    std::env::temp_dir().join(format!("bench-perf-{}.data", std::process::id()));
+                let (_, summary) = throughput::run(&profiled, &plan, |pid, window| {
+                    let data = data.clone();
+                    async move { profile::record(pid, window, &data).await }
+                })
+                .await?;
+                let _ = std::fs::remove_file(&data);
+                results.profile = summary;
+            }
+        }
+        Suite::Deployer => {
+            let deployer = artifacts::deployer_binary()?;
+            results.synth = Some(
+                deployer::synth(
+                    &deployer,
+                    &options.cdk_directory,
+                    options.synth_runs,
+                    options.cdk_runs,
+                )
+                .await?,
+            );
+            results.up = Some(
+                deployer::up(&deployer, options.up_runs)
+                    .await
+                    .map_err(|error| error.to_string()),
+            );
+        }
+    }
+    Ok(())
+}

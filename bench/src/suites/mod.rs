@@ -1,0 +1,10 @@
+//! One module per measurement.
+
+pub mod cold_start;
+pub mod cost;
+pub mod deployer;
+pub mod invocations;
+pub mod memory;
+pub mod profile;
+pub mod sizes;
+pub mod throughput;
