@@ -57,4 +57,6 @@ pub enum Command {
     Logs(commands::logs::LogsArgs),
     /// Invoke the sample function
     Invoke(commands::invoke::InvokeArgs),
+    /// Invoke the sample function and wait for its telemetry on the stream
+    Verify(commands::verify::VerifyArgs),
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod deploy;
 pub mod exit;
+pub mod invoke;
 pub mod logs;
 pub mod options;
 pub mod output;
@@ -33,5 +34,6 @@ pub async fn run(cli: Cli) -> miette::Result<()> {
         Command::Destroy(args) => commands::destroy::run(&global, &args).await,
         Command::Logs(args) => commands::logs::run(&global, &args).await,
         Command::Invoke(args) => commands::invoke::run(&global, &args).await,
+        Command::Verify(args) => commands::verify::run(&global, &args).await,
     }
 }

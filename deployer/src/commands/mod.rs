@@ -6,11 +6,4 @@ pub mod logs;
 pub mod package;
 pub mod synth;
 pub mod up;
-
-/// The error a subcommand returns until its implementation lands.
-pub(crate) fn not_implemented(name: &str) -> miette::Report {
-    miette::miette!(
-        help = "use `deployer synth` and `deployer package` meanwhile",
-        "`deployer {name}` is not implemented yet"
-    )
-}
+pub mod verify;

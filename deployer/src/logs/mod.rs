@@ -6,6 +6,7 @@
 pub mod cursor;
 pub mod error;
 pub mod event;
+pub mod expect;
 pub mod filter;
 pub mod reader;
 pub mod render;

@@ -3,6 +3,8 @@
 
 mod cli;
 mod destroy;
+mod invoke;
+mod invoke_support;
 mod logs;
 mod logs_follow;
 mod logs_support;
@@ -14,3 +16,4 @@ mod synth;
 mod up;
 mod up_failures;
 mod up_support;
+mod verify;
