@@ -133,7 +133,13 @@ async fn up_creates_everything_from_nothing() {
     // The assets bucket is encrypted. moto ignores the template's versioning, public access
     // block and lifecycle and cannot create bucket policies (see tests/README.md): the unit
     // test of the assets template covers those.
-    let encryption = s3().await.get_bucket_encryption().bucket(bucket).send().await.unwrap();
+    let encryption = s3()
+        .await
+        .get_bucket_encryption()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
     assert!(encryption.server_side_encryption_configuration().is_some());
 
     world.destroy(&["--yes", "--all"]).await;
