@@ -2,6 +2,7 @@
 //! sets with a local "nothing changed" skip, delete, and show stack events as they happen.
 
 mod changes;
+mod delete;
 mod engine;
 mod error;
 mod events;
