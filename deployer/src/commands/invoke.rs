@@ -55,6 +55,10 @@ pub struct InvokeArgs {
     /// Print each invocation as a JSON object
     #[arg(long)]
     pub json: bool,
+    /// Print the invocations on stderr, as progress (`up --verify` keeps stdout for its
+    /// report).
+    #[arg(skip)]
+    pub invocations_on_stderr: bool,
 }
 
 impl Default for InvokeArgs {
@@ -69,6 +73,7 @@ impl Default for InvokeArgs {
             binary: None,
             python: None,
             json: false,
+            invocations_on_stderr: false,
         }
     }
 }
@@ -101,14 +106,19 @@ pub async fn invoke(
         )
     })?;
     let json = args.json;
+    let on_stderr = args.invocations_on_stderr;
     let print = move |invocation: &Invocation| {
         let line = if json {
             serde_json::to_string(invocation).unwrap_or_default()
         } else {
             invocation.to_string()
         };
-        // A closed stdout must not stop the invocations.
-        let _ = output::print_stdout(&format!("{line}\n"));
+        if on_stderr {
+            eprintln!("invoked {line}");
+        } else {
+            // A closed stdout must not stop the invocations.
+            let _ = output::print_stdout(&format!("{line}\n"));
+        }
     };
     if args.local {
         let settings = local_settings(global, config, args).await?;
@@ -221,21 +231,19 @@ fn native_architecture() -> Architecture {
     }
 }
 
-/// The project's virtualenv Python, which `scripts/setup-tools` fills with awslambdaric.
+/// The project's virtualenv Python (`.venv/bin/python` in this directory or one above it),
+/// which `scripts/setup-tools` fills with awslambdaric.
 fn default_python() -> miette::Result<PathBuf> {
-    let workspace = package::Workspace::locate()?;
-    let python = workspace
-        .workspace_root
-        .join(".venv")
-        .join("bin")
-        .join("python");
-    if python.is_file() {
-        Ok(python)
-    } else {
-        Err(miette!(
-            help = "run scripts/setup-tools, or pass --python with awslambdaric installed",
-            "no Python at {}",
-            python.display()
-        ))
-    }
+    let here = std::env::current_dir().into_diagnostic()?;
+    here.ancestors()
+        .map(|directory| directory.join(".venv").join("bin").join("python"))
+        .find(|python| python.is_file())
+        .ok_or_else(|| {
+            miette!(
+                help = "run scripts/setup-tools in the project, or pass --python with \
+                        awslambdaric installed",
+                "no .venv/bin/python in {} or above",
+                here.display()
+            )
+        })
 }

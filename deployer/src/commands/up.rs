@@ -45,6 +45,12 @@ pub struct UpArgs {
     /// Stop waiting for a stack operation after this many minutes (CloudFormation carries on)
     #[arg(long, value_name = "MINUTES", default_value_t = DEFAULT_TIMEOUT_MINUTES)]
     pub timeout_minutes: u64,
+    /// Then invoke the sample function and wait for its telemetry on the stream
+    #[arg(long)]
+    pub verify: bool,
+    /// With --verify: run the sample function here with the layer (for emulators without Lambda)
+    #[arg(long, requires = "verify")]
+    pub verify_local: bool,
 }
 
 /// What `up` did: printed as a summary, or as JSON with `--json`.
@@ -177,10 +183,15 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> miette::Result<()> {
     if args.json {
         let mut json = serde_json::to_string_pretty(&report).into_diagnostic()?;
         json.push('\n');
-        output::print_stdout(&json)
+        output::print_stdout(&json)?;
     } else {
-        output::print_stdout(&report.to_string())
+        output::print_stdout(&report.to_string())?;
     }
+    if args.verify {
+        let local = args.verify_local.then_some(&args.layer);
+        super::verify::after_up(global, &options.stream_name, &report.outputs, local).await?;
+    }
+    Ok(())
 }
 
 async fn deploy_everything(

@@ -2,6 +2,7 @@
 //! for its own telemetry (matched by request id) to arrive on the stream. A pipeline
 //! proves the path end to end, not just that CloudFormation said complete.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
@@ -10,12 +11,14 @@ use time::OffsetDateTime;
 use tokio::time::{Instant, sleep_until};
 
 use super::invoke::{InvokeArgs, Invoked, invoke, local_stream};
-use super::logs::read_error_report;
+use super::logs::{read_error_report, stack_output};
 use crate::GlobalArgs;
 use crate::logs::ReadError;
 use crate::logs::expect::Expectation;
 use crate::logs::reader::{self, Item, ReadOptions};
 use crate::logs::since::{StartPosition, parse_duration};
+use crate::package::LayerArgs;
+use crate::stack::outputs;
 
 /// How long `verify` waits for the telemetry by default.
 pub const DEFAULT_TIMEOUT: &str = "60s";
@@ -53,6 +56,43 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 pub async fn run(global: &GlobalArgs, args: &VerifyArgs) -> miette::Result<()> {
     let config = crate::aws::sdk_config(&global.aws).await;
     verify(global, &config, args).await
+}
+
+/// `deployer up --verify`: verifies the stack just deployed, whose stream is `stream`. With
+/// `local_layer` (`--verify-local`), the sample function runs here with that layer (for
+/// emulators that cannot run functions), writing to the deployed stream.
+pub async fn after_up(
+    global: &GlobalArgs,
+    stream: &str,
+    stack_outputs: &BTreeMap<String, String>,
+    local_layer: Option<&LayerArgs>,
+) -> miette::Result<()> {
+    let config = crate::aws::sdk_config(&global.aws).await;
+    // The deploy's report may predate the outputs (an unchanged stack, an emulator): ask
+    // the stack for what it lacks.
+    let output = async |key: &str| match stack_outputs.get(key) {
+        Some(value) => Ok(value.clone()),
+        None => stack_output(&config, &global.stack_name, key).await,
+    };
+    let function_name = match local_layer {
+        Some(_) => output(outputs::FUNCTION_NAME).await.ok(),
+        None => Some(output(outputs::FUNCTION_NAME).await?),
+    };
+    let args = VerifyArgs {
+        invoke: InvokeArgs {
+            stream: Some(stream.to_owned()),
+            function_name,
+            local: local_layer.is_some(),
+            binary: local_layer.and_then(|layer| layer.binary.clone()),
+            layer: local_layer
+                .filter(|layer| layer.binary.is_none())
+                .and_then(|layer| layer.output.clone()),
+            invocations_on_stderr: true,
+            ..InvokeArgs::default()
+        },
+        ..VerifyArgs::default()
+    };
+    verify(global, &config, &args).await
 }
 
 /// Invokes, then waits until each invocation's `platform.start`, `function` log and

@@ -17,3 +17,4 @@ mod up;
 mod up_failures;
 mod up_support;
 mod verify;
+mod verify_up;
