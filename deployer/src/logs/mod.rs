@@ -9,6 +9,8 @@ pub mod event;
 pub mod expect;
 pub mod filter;
 pub mod reader;
+#[cfg(test)]
+mod reader_tests;
 pub mod render;
 pub mod shards;
 pub mod since;
