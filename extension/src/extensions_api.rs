@@ -37,12 +37,12 @@ pub enum ApiError {
     #[error("invalid request: {0}")]
     Request(#[from] http::Error),
     /// The API could not be reached.
-    #[error("cannot reach {url}: {source}")]
+    #[error("cannot reach {url}: {reason}")]
     Unreachable {
         /// The URL called.
         url: String,
-        /// Why.
-        source: hyper_util::client::legacy::Error,
+        /// Why, with its causes.
+        reason: String,
     },
     /// The API did not answer in time.
     #[error("no answer from {url} within {timeout:?}")]
@@ -178,7 +178,7 @@ pub async fn send(
             .await
             .map_err(|source| ApiError::Unreachable {
                 url: url.clone(),
-                source,
+                reason: crate::error_chain::error_chain(&source),
             })?;
         let (parts, body) = response.into_parts();
         let body = body

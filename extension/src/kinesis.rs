@@ -11,6 +11,7 @@ use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 
 use crate::batcher::Entry;
+use crate::error_chain::error_chain;
 
 /// Bound on connecting to Kinesis.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -59,21 +60,6 @@ impl KinesisSink {
             stream_name,
         }
     }
-}
-
-/// `error: cause: cause`, one line without the SDK's debug dump of the raw response.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 impl Sink for KinesisSink {

@@ -11,6 +11,7 @@ pub mod buffer;
 pub mod clock;
 pub mod config;
 pub mod dispatcher;
+pub mod error_chain;
 pub mod event;
 pub mod extensions_api;
 pub mod flush;
