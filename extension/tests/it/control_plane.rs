@@ -42,6 +42,7 @@ struct State {
     registered: watch::Sender<Option<String>>,
     subscription: watch::Sender<Option<Value>>,
     next_polls: watch::Sender<u64>,
+    taken: watch::Sender<u64>,
     errors: watch::Sender<Vec<ReportedError>>,
 }
 
@@ -73,6 +74,7 @@ impl ControlPlane {
             registered: watch::Sender::new(None),
             subscription: watch::Sender::new(None),
             next_polls: watch::Sender::new(0),
+            taken: watch::Sender::new(0),
             errors: watch::Sender::new(Vec::new()),
         });
         let server_state = Arc::clone(&state);
@@ -144,6 +146,15 @@ impl ControlPlane {
             .unwrap();
     }
 
+    /// Waits until the extension received `count` events from `next`.
+    pub async fn wait_events_taken(&self, count: u64, timeout: Duration) {
+        let mut receiver = self.state.taken.subscribe();
+        tokio::time::timeout(timeout, receiver.wait_for(|taken| *taken >= count))
+            .await
+            .unwrap_or_else(|_| panic!("fewer than {count} events taken in time"))
+            .unwrap();
+    }
+
     pub async fn wait_error(&self, timeout: Duration) -> ReportedError {
         let mut receiver = self.state.errors.subscribe();
         let errors = tokio::time::timeout(timeout, receiver.wait_for(|errors| !errors.is_empty()))
@@ -212,7 +223,9 @@ async fn handle(
             state.next_polls.send_modify(|polls| *polls += 1);
             loop {
                 let notified = state.event_added.notified();
-                if let Some(event) = state.events.lock().unwrap().pop_front() {
+                let event = state.events.lock().unwrap().pop_front();
+                if let Some(event) = event {
+                    state.taken.send_modify(|taken| *taken += 1);
                     return Ok(respond(StatusCode::OK, event, &[]));
                 }
                 notified.await;

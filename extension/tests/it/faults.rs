@@ -130,3 +130,27 @@ async fn end_strategy_flushes_after_runtime_done_before_next() {
     control.shutdown(Duration::from_secs(2));
     assert!(extension.wait(WAIT).await.success());
 }
+
+#[tokio::test]
+async fn shutdown_waits_for_the_last_invocations_telemetry() {
+    let kinesis = FakeKinesis::start();
+    let (control, mut extension, port) = start(
+        &kinesis,
+        &[
+            ("TELEMETRY_KINESIS_FLUSH", "background"),
+            ("TELEMETRY_KINESIS_BUFFERING_TIMEOUT_MS", "25"),
+        ],
+    )
+    .await;
+    control.invoke("last");
+    control.wait_next_polls(2, WAIT).await;
+    control.shutdown(Duration::from_secs(2));
+    control.wait_events_taken(2, WAIT).await;
+    // The last invocation's telemetry arrives after SHUTDOWN, as it can on Lambda.
+    let mut events = function_events("last", 3, 40);
+    events.push(serde_json::json!({"time": "t", "type": "platform.runtimeDone", "record": {"requestId": "last", "status": "success"}}));
+    assert_eq!(post_batch(port, body(&events)).await, 200);
+    assert!(extension.wait(WAIT).await.success());
+    let delivered = function_records(&payloads(&kinesis.records()));
+    assert_eq!(delivered.len(), 3, "{delivered:?}");
+}
