@@ -18,11 +18,15 @@ pub fn color_allowed(no_color_flag: bool, lookup: impl Fn(&str) -> Option<String
     !no_color_flag && lookup(NO_COLOR).is_none_or(|value| value.is_empty())
 }
 
+/// The default log filter: our own progress at info; the SDK's and the local simulator's
+/// chatter only when it is an error (the deployer reports those failures itself, with a hint).
+pub const DEFAULT_LOG_FILTER: &str = "info,aws_config=error,aws_smithy_runtime=error,aws_runtime=error,lambda_simulator=warn,lambda_lifecycle=warn";
+
 /// Sends `tracing` events to stderr, without timestamps or targets; `RUST_LOG` filters
-/// (default `info`).
+/// (default [`DEFAULT_LOG_FILTER`]).
 pub fn init_tracing(color: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
     // Ignore the error of a second initialisation (only possible in tests).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -51,6 +51,16 @@ pub mod resources {
     pub const FUNCTION: &str = "SampleFunction";
 }
 
+/// The resource whose physical ID is the value of name output `output` (`StreamName` is the
+/// stream's physical ID, `FunctionName` the function's), or `None` for other outputs.
+pub fn resource_named_by(output: &str) -> Option<&'static str> {
+    match output {
+        outputs::STREAM_NAME => Some(resources::STREAM),
+        outputs::FUNCTION_NAME => Some(resources::FUNCTION),
+        _ => None,
+    }
+}
+
 /// The `LayerS3Key` default: it names no real zip. `deployer up` passes the real key;
 /// whoever deploys the synthesized template by other means passes `LayerS3Key` themselves.
 pub const PLACEHOLDER_LAYER_S3_KEY: &str =

@@ -147,3 +147,16 @@ fn rendering_is_deterministic() {
         template(&options).to_yaml().unwrap()
     );
 }
+
+#[test]
+fn name_outputs_resolve_to_their_resources() {
+    assert_eq!(
+        resource_named_by(outputs::STREAM_NAME),
+        Some(resources::STREAM)
+    );
+    assert_eq!(
+        resource_named_by(outputs::FUNCTION_NAME),
+        Some(resources::FUNCTION)
+    );
+    assert_eq!(resource_named_by(outputs::STREAM_ARN), None);
+}

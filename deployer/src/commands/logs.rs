@@ -187,10 +187,21 @@ pub(crate) async fn stack_output(
                 "stack `{stack_name}` does not exist"
             )
         })?;
-    outputs.get(key).cloned().ok_or_else(|| {
-        miette!(
-            help = "redeploy it with `deployer up`",
-            "stack `{stack_name}` has no output `{key}`"
-        )
-    })
+    if let Some(value) = outputs.get(key) {
+        return Ok(value.clone());
+    }
+    // A name output equals its resource's physical ID. Stacks deployed by other tools (or
+    // emulators that drop outputs) may lack the output while the resource is there.
+    if let Some(logical_id) = crate::stack::resource_named_by(key)
+        && let Some(physical_id) = engine
+            .physical_id(stack_name, logical_id)
+            .await
+            .map_err(miette::Report::new)?
+    {
+        return Ok(physical_id);
+    }
+    Err(miette!(
+        help = "redeploy it with `deployer up`",
+        "stack `{stack_name}` has no output `{key}`"
+    ))
 }
