@@ -1,25 +1,22 @@
-//! Telemetry delivery to subscribers: one actor per subscription owns its batcher and POSTs
-//! batches to the subscriber's destination; the hub routes events to the actors.
+//! Telemetry delivery to subscribers: the hub routes events to one actor per subscription
+//! ([`crate::subscriber`]), which batches them and POSTs the batches to the subscriber.
 //!
 //! Platform events (relayed from the simulator) and `function`/`extension` events (built
-//! here) go through the same actor, so a subscriber sees one stream in arrival order, as
-//! from Lambda.
+//! here) go through the same actor, so a subscriber sees one stream, in Lambda's order: an
+//! invocation's lines wait for its `platform.start` ([`crate::ordering`]). The hub also says
+//! when a platform event has been routed to every platform subscriber, so SHUTDOWN can wait
+//! for the last invocation's `platform.report` instead of guessing the simulator's delay.
 
-use crate::http::{HttpClient, send};
+use crate::http::HttpClient;
+use crate::ordering::InvocationOrder;
+use crate::subscriber::{Actor, Command};
 use crate::telemetry::{Batcher, Buffering, LogType};
-use bytes::Bytes;
-use http_body_util::Full;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-
-/// How often a failed POST is tried in all (Lambda retries failed deliveries).
-const DELIVERY_ATTEMPTS: u32 = 5;
-/// Pause after a failed attempt, multiplied by the attempt number.
-const RETRY_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Delivery counts for one subscriber.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -32,20 +29,55 @@ pub struct DeliveryStats {
     pub failed_batches: u64,
 }
 
-enum Command {
-    Event(Arc<[u8]>),
-    Flush(oneshot::Sender<()>),
+/// The event type that closes INIT's platform events.
+const PLATFORM_INIT_REPORT: &str = "platform.initReport";
+/// The event type that closes an invocation's platform events.
+const PLATFORM_REPORT: &str = "platform.report";
+
+/// A platform event relayed from the simulator, with what ordering and routing need.
+pub(crate) struct PlatformEvent {
+    /// The serialized event.
+    pub event: Arc<[u8]>,
+    /// Its `type`.
+    pub event_type: String,
+    /// Its `record.requestId`, if it has one.
+    pub request_id: Option<String>,
+}
+
+/// The last platform event the simulator emits in a phase, to wait for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LastPlatformEvent {
+    /// `platform.initReport`.
+    InitReport,
+    /// The `platform.report` of this invocation.
+    Report(String),
 }
 
 struct Subscriber {
     name: String,
     types: HashSet<String>,
     sender: mpsc::UnboundedSender<Command>,
+    /// Whether `platform.initReport` has been routed to it.
+    init_report_routed: bool,
+    /// The invocation whose `platform.report` was routed to it last.
+    last_report: Option<String>,
+}
+
+impl Subscriber {
+    fn has_routed(&self, last: &LastPlatformEvent) -> bool {
+        match last {
+            LastPlatformEvent::InitReport => self.init_report_routed,
+            LastPlatformEvent::Report(request_id) => self.last_report.as_ref() == Some(request_id),
+        }
+    }
 }
 
 #[derive(Default)]
 struct HubState {
     subscribers: BTreeMap<String, Subscriber>,
+    /// The invocation running now (from its start to the next one's); `None` in INIT and
+    /// SHUTDOWN.
+    invocation: Option<Arc<str>>,
     tasks: JoinSet<()>,
 }
 
@@ -54,6 +86,8 @@ pub(crate) struct Hub {
     client: HttpClient,
     state: Mutex<HubState>,
     stats: Arc<Mutex<BTreeMap<String, DeliveryStats>>>,
+    /// Bumped whenever a platform event is routed.
+    routed: watch::Sender<u64>,
 }
 
 /// Maps a subscription's destination to one reachable here: Lambda resolves both
@@ -86,6 +120,7 @@ impl Hub {
             client,
             state: Mutex::new(HubState::default()),
             stats: Arc::default(),
+            routed: watch::Sender::new(0),
         }
     }
 
@@ -101,24 +136,43 @@ impl Hub {
         let (sender, receiver) = mpsc::unbounded_channel();
         let client = self.client.clone();
         let stats = Arc::clone(&self.stats);
-        let stats_name = name.to_owned();
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.tasks.spawn(run_subscriber(
-            receiver,
-            buffering,
+        let actor = Actor::new(
+            Batcher::new(buffering),
+            InvocationOrder::new(types.contains("platform")),
             destination,
             client,
             stats,
-            stats_name,
-        ));
+            name,
+        );
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.tasks.spawn(actor.run(receiver));
         state.subscribers.insert(
             extension_id.to_owned(),
             Subscriber {
                 name: name.to_owned(),
                 types,
                 sender,
+                init_report_routed: false,
+                last_report: None,
             },
         );
+    }
+
+    /// From now on, lines belong to this invocation (the runtime or an extension received
+    /// it). Repeating it is harmless.
+    pub(crate) fn begin_invocation(&self, request_id: &str) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.invocation.as_deref() != Some(request_id) {
+            state.invocation = Some(Arc::from(request_id));
+        }
+    }
+
+    /// From now on, lines belong to no invocation (SHUTDOWN) and are delivered as they come.
+    pub(crate) fn end_invocations(&self) {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .invocation = None;
     }
 
     /// Sends a `function` or `extension` event to every subscriber of that type.
@@ -126,16 +180,57 @@ impl Hub {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         for subscriber in state.subscribers.values() {
             if subscriber.types.contains(log_type.as_str()) {
-                let _ = subscriber.sender.send(Command::Event(Arc::clone(&event)));
+                let _ = subscriber.sender.send(Command::Line {
+                    event: Arc::clone(&event),
+                    invocation: state.invocation.clone(),
+                });
             }
         }
     }
 
-    /// Sends an event to one subscriber (platform events relayed from the simulator).
-    pub(crate) fn publish_to(&self, extension_id: &str, event: Arc<[u8]>) {
-        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(subscriber) = state.subscribers.get(extension_id) {
-            let _ = subscriber.sender.send(Command::Event(event));
+    /// Sends a platform event relayed from the simulator to its subscriber.
+    pub(crate) fn publish_platform(&self, extension_id: &str, event: PlatformEvent) {
+        {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            let Some(subscriber) = state.subscribers.get_mut(extension_id) else {
+                return;
+            };
+            match event.event_type.as_str() {
+                PLATFORM_INIT_REPORT => subscriber.init_report_routed = true,
+                PLATFORM_REPORT => subscriber.last_report.clone_from(&event.request_id),
+                _ => {}
+            }
+            let _ = subscriber.sender.send(Command::Platform(event));
+        }
+        self.routed.send_modify(|count| *count += 1);
+    }
+
+    /// Waits until `last` has been routed to every subscriber of platform events (a flush
+    /// then delivers it), or `timeout` passed; returns whether it was.
+    pub(crate) async fn wait_until_routed(
+        &self,
+        last: &LastPlatformEvent,
+        timeout: Duration,
+    ) -> bool {
+        let all_routed = || {
+            let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            state
+                .subscribers
+                .values()
+                .filter(|subscriber| subscriber.types.contains("platform"))
+                .all(|subscriber| subscriber.has_routed(last))
+        };
+        let deadline = Instant::now() + timeout;
+        let mut changes = self.routed.subscribe();
+        loop {
+            changes.borrow_and_update();
+            if all_routed() {
+                return true;
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) | Err(_) => return all_routed(),
+            }
         }
     }
 
@@ -200,106 +295,6 @@ impl Hub {
             })
             .collect()
     }
-}
-
-async fn run_subscriber(
-    mut commands: mpsc::UnboundedReceiver<Command>,
-    buffering: Buffering,
-    destination: http::Uri,
-    client: HttpClient,
-    stats: Arc<Mutex<BTreeMap<String, DeliveryStats>>>,
-    name: String,
-) {
-    let mut batcher: Batcher<Arc<[u8]>> = Batcher::new(buffering);
-    loop {
-        let deadline = batcher.deadline();
-        let command = tokio::select! {
-            command = commands.recv() => command,
-            () = sleep_until(deadline) => {
-                deliver(&mut batcher, &destination, &client, &stats, &name).await;
-                continue;
-            }
-        };
-        match command {
-            Some(Command::Event(event)) => {
-                if batcher.push(event, Instant::now()) {
-                    deliver(&mut batcher, &destination, &client, &stats, &name).await;
-                }
-            }
-            Some(Command::Flush(ack)) => {
-                deliver(&mut batcher, &destination, &client, &stats, &name).await;
-                let _ = ack.send(());
-            }
-            None => {
-                deliver(&mut batcher, &destination, &client, &stats, &name).await;
-                return;
-            }
-        }
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// POSTs the buffered batch. No per-attempt timeout: a frozen subscriber answers after the
-/// thaw, and a resent batch would arrive twice.
-async fn deliver(
-    batcher: &mut Batcher<Arc<[u8]>>,
-    destination: &http::Uri,
-    client: &HttpClient,
-    stats: &Mutex<BTreeMap<String, DeliveryStats>>,
-    name: &str,
-) {
-    if batcher.is_empty() {
-        return;
-    }
-    let (count, body) = batcher.take_body();
-    let body = Bytes::from(body);
-    for attempt in 1..=DELIVERY_ATTEMPTS {
-        let request = http::Request::post(destination.clone())
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(Full::new(body.clone()));
-        let outcome = match request {
-            Ok(request) => send(client, request).await.and_then(|response| {
-                if response.status.is_success() {
-                    Ok(())
-                } else {
-                    Err(format!("status {}", response.status))
-                }
-            }),
-            Err(error) => Err(error.to_string()),
-        };
-        let retry = match outcome {
-            Ok(()) => {
-                record(stats, name, |entry| {
-                    entry.batches += 1;
-                    entry.events += count as u64;
-                });
-                return;
-            }
-            Err(error) if attempt == DELIVERY_ATTEMPTS => {
-                record(stats, name, |entry| entry.failed_batches += 1);
-                tracing::warn!(subscriber = name, events = count, %error, "telemetry delivery failed");
-                return;
-            }
-            Err(error) => error,
-        };
-        tracing::debug!(subscriber = name, attempt, error = %retry, "telemetry delivery retry");
-        tokio::time::sleep(RETRY_BACKOFF * attempt).await;
-    }
-}
-
-fn record(
-    stats: &Mutex<BTreeMap<String, DeliveryStats>>,
-    name: &str,
-    update: impl FnOnce(&mut DeliveryStats),
-) {
-    let mut stats = stats.lock().unwrap_or_else(PoisonError::into_inner);
-    update(stats.entry(name.to_owned()).or_default());
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! What this crate adds to the simulator, thinly: spawning the layer's extensions with a
 //! clean Lambda environment; `function` and `extension` Telemetry API events built from the
 //! processes' output lines and delivered, with the platform events, in one stream per
-//! subscriber with the subscription's buffering; Lambda's SHUTDOWN budget and SIGKILL;
+//! subscriber in Lambda's order with the subscription's buffering; Lambda's SHUTDOWN budget
+//! and SIGKILL;
 //! measurements (init, post-runtime and shutdown durations, peak RSS) as report data.
 //!
 //! ```no_run
@@ -32,11 +33,13 @@ mod delivery;
 mod error;
 mod http;
 mod layer;
+mod ordering;
 mod process;
 mod proxy;
 mod report;
 mod sandbox;
 mod scripted;
+mod subscriber;
 mod telemetry;
 mod timeline;
 

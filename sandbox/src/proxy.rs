@@ -4,11 +4,13 @@
 //!   and ranges, destination with `sandbox` or `sandbox.localdomain` mapped to loopback) for
 //!   our delivery actor, and subscribes at the simulator with a destination of ours, so the
 //!   simulator's platform events join the same stream as the `function`/`extension` events;
+//! - the invocation events (the runtime's and the extensions' `next`): tell the hub which
+//!   invocation the output lines captured from now on belong to;
 //! - `POST /2020-01-01/extension/init/error` and `exit/error`: recorded and answered (the
 //!   simulator has no such routes).
 
-use crate::delivery::{Hub, local_destination};
-use crate::http::{HttpClient, send, text_response};
+use crate::delivery::{Hub, PlatformEvent, local_destination};
+use crate::http::{Collected, HttpClient, send, text_response};
 use crate::telemetry::Buffering;
 use crate::timeline::{Mark, Timeline};
 use bytes::Bytes;
@@ -27,15 +29,13 @@ use tokio::task::JoinSet;
 
 const EXTENSION_ID: &str = "lambda-extension-identifier";
 const EXTENSION_NAME: &str = "lambda-extension-name";
+const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
 const FUNCTION_ERROR_TYPE: &str = "lambda-extension-function-error-type";
 const REGISTER: &str = "/2020-01-01/extension/register";
 /// Where the simulator sends an extension's platform events: `{PLATFORM_RELAY}{id}`.
 const PLATFORM_RELAY: &str = "/_sandbox/platform/";
 /// The simulator's own batching toward us: small, so platform events join the stream soon.
 const RELAY_BUFFERING: &str = r#"{"maxItems":10000,"maxBytes":1048576,"timeoutMs":25}"#;
-/// Two of the simulator's delivery periods toward us: by then every platform event emitted
-/// before has been relayed.
-pub(crate) const RELAY_SETTLE: std::time::Duration = std::time::Duration::from_millis(50);
 
 pub(crate) struct Proxy {
     simulator: String,
@@ -144,14 +144,26 @@ impl Proxy {
             (&Method::GET, "/2020-01-01/extension/event/next") => {
                 self.timeline
                     .record(Mark::ExtensionNext { id: extension_id });
-                self.forward(&parts, body).await
+                let collected = match self.exchange(&parts, body).await {
+                    Ok(collected) => collected,
+                    Err(response) => return response,
+                };
+                if collected.status == StatusCode::OK
+                    && let Some(request_id) = invoke_request_id(&collected.body)
+                {
+                    self.hub.begin_invocation(&request_id);
+                }
+                relayed(collected)
             }
             (&Method::GET, "/2018-06-01/runtime/invocation/next") => {
                 self.timeline.record(Mark::RuntimeNext);
                 let mut response = self.forward(&parts, body).await;
-                // The simulator labels the event `text/plain`; Lambda sends
-                // `application/json`, and awslambdaric only decodes JSON-labelled events.
                 if response.status() == StatusCode::OK {
+                    if let Some(request_id) = header(response.headers(), REQUEST_ID) {
+                        self.hub.begin_invocation(&request_id);
+                    }
+                    // The simulator labels the event `text/plain`; Lambda sends
+                    // `application/json`, and awslambdaric only decodes JSON-labelled events.
                     response.headers_mut().insert(
                         http::header::CONTENT_TYPE,
                         http::HeaderValue::from_static("application/json"),
@@ -186,6 +198,18 @@ impl Proxy {
         parts: &http::request::Parts,
         body: Bytes,
     ) -> http::Response<Full<Bytes>> {
+        match self.exchange(parts, body).await {
+            Ok(collected) => relayed(collected),
+            Err(response) => response,
+        }
+    }
+
+    /// Sends the request on to the simulator; `Err` is the response to give when that failed.
+    async fn exchange(
+        &self,
+        parts: &http::request::Parts,
+        body: Bytes,
+    ) -> Result<Collected, http::Response<Full<Bytes>>> {
         let path = parts.uri.path_and_query().map_or("/", |path| path.as_str());
         let register = parts.uri.path() == REGISTER;
         let mut builder = http::Request::builder()
@@ -202,23 +226,12 @@ impl Proxy {
         if register {
             builder = builder.header(http::header::CONTENT_TYPE, "application/json");
         }
-        let request = match builder.body(Full::new(body)) {
-            Ok(request) => request,
-            Err(error) => return text_response(StatusCode::BAD_GATEWAY, error.to_string()),
-        };
-        match send(&self.client, request).await {
-            Ok(collected) => {
-                let mut response = http::Response::new(Full::new(collected.body));
-                *response.status_mut() = collected.status;
-                for (name, value) in &collected.headers {
-                    if !is_hop_header(name) {
-                        response.headers_mut().append(name, value.clone());
-                    }
-                }
-                response
-            }
-            Err(error) => text_response(StatusCode::BAD_GATEWAY, error),
-        }
+        let request = builder
+            .body(Full::new(body))
+            .map_err(|error| text_response(StatusCode::BAD_GATEWAY, error.to_string()))?;
+        send(&self.client, request)
+            .await
+            .map_err(|error| text_response(StatusCode::BAD_GATEWAY, error))
     }
 
     async fn subscribe(
@@ -294,12 +307,40 @@ impl Proxy {
             return text_response(StatusCode::BAD_REQUEST, "expected a JSON array");
         };
         for event in events {
-            if let Ok(serialized) = serde_json::to_vec(&event) {
-                self.hub.publish_to(extension_id, serialized.into());
-            }
+            let Ok(serialized) = serde_json::to_vec(&event) else {
+                continue;
+            };
+            let text = |pointer: &str| event.pointer(pointer).and_then(Value::as_str);
+            let platform = PlatformEvent {
+                event: serialized.into(),
+                event_type: text("/type").unwrap_or_default().to_owned(),
+                request_id: text("/record/requestId").map(str::to_owned),
+            };
+            self.hub.publish_platform(extension_id, platform);
         }
         text_response(StatusCode::OK, "OK")
     }
+}
+
+/// The simulator's response as ours.
+fn relayed(collected: Collected) -> http::Response<Full<Bytes>> {
+    let mut response = http::Response::new(Full::new(collected.body));
+    *response.status_mut() = collected.status;
+    for (name, value) in &collected.headers {
+        if !is_hop_header(name) {
+            response.headers_mut().append(name, value.clone());
+        }
+    }
+    response
+}
+
+/// The request ID of an extension's INVOKE event (`None` for SHUTDOWN or anything else).
+fn invoke_request_id(event: &[u8]) -> Option<String> {
+    let event: Value = serde_json::from_slice(event).ok()?;
+    if event.get("eventType")?.as_str()? != "INVOKE" {
+        return None;
+    }
+    event.get("requestId")?.as_str().map(str::to_owned)
 }
 
 fn is_hop_header(name: &http::HeaderName) -> bool {
@@ -307,4 +348,22 @@ fn is_hop_header(name: &http::HeaderName) -> bool {
         || name == http::header::CONTENT_LENGTH
         || name == http::header::TRANSFER_ENCODING
         || name == http::header::CONNECTION
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_invoke_events_name_an_invocation() {
+        assert_eq!(
+            invoke_request_id(br#"{"eventType":"INVOKE","requestId":"r1","deadlineMs":1}"#),
+            Some("r1".to_owned())
+        );
+        assert_eq!(
+            invoke_request_id(br#"{"eventType":"SHUTDOWN","shutdownReason":"spindown"}"#),
+            None
+        );
+        assert_eq!(invoke_request_id(b"not json"), None);
+    }
 }

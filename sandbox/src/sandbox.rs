@@ -2,7 +2,7 @@
 //! SHUTDOWN with its budget and the kill after it.
 
 use crate::config::{Function, SandboxConfig};
-use crate::delivery::{DeliveryStats, Hub};
+use crate::delivery::{DeliveryStats, Hub, LastPlatformEvent};
 use crate::error::SandboxError;
 use crate::layer::LayerFiles;
 use crate::process::{self, LineSink, ProcessHandle, Spawn};
@@ -24,6 +24,10 @@ use tokio::time::Instant;
 pub const RUNTIME_NAME: &str = "runtime";
 /// Stderr lines quoted in error messages.
 const STDERR_TAIL_LINES: usize = 20;
+/// How long SHUTDOWN waits for the last platform event (the last invocation's
+/// `platform.report`, or INIT's `platform.initReport`) to be relayed by the simulator, which
+/// delivers to us every 25 ms, and routed to every platform subscriber.
+const SHUTDOWN_RELAY_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long SHUTDOWN waits for buffered telemetry to be delivered before sending the event.
 const SHUTDOWN_FLUSH_TIMEOUT: Duration = Duration::from_millis(500);
 /// How long to wait for a killed process to be reaped, or for the simulator to stop.
@@ -57,6 +61,8 @@ pub struct Sandbox {
     config: SandboxConfig,
     init: InitReport,
     failed: Option<String>,
+    /// The last invocation that ended: its `platform.report` is the last platform event.
+    last_invocation: Option<String>,
     _layer: LayerFiles,
     // Declared last: dropped last, after everything that talks to these tasks.
     _tasks: JoinSet<()>,
@@ -257,6 +263,7 @@ impl Sandbox {
             config,
             init,
             failed: None,
+            last_invocation: None,
             _layer: layer,
             _tasks: tasks,
         })
@@ -309,8 +316,9 @@ impl Sandbox {
             return Err(SandboxError::Failed(reason.clone()));
         }
         let result = self.run_invocation(payload).await;
-        if let Err(error) = &result {
-            self.failed = Some(error.to_string());
+        match &result {
+            Ok(report) => self.last_invocation = Some(report.request_id.clone()),
+            Err(error) => self.failed = Some(error.to_string()),
         }
         result
     }
@@ -479,11 +487,24 @@ impl Sandbox {
             process::sample_rss(handle);
             handle.signal(Signal::SIGCONT);
         }
-        // Deliver what the last invocation produced before SHUTDOWN, as the simulator does
-        // for its own events; the simulator relays platform events to us periodically.
-        if self.hub.wants_type("platform") {
-            tokio::time::sleep(crate::proxy::RELAY_SETTLE).await;
+        // Deliver everything up to the last platform event before SHUTDOWN, as Lambda does:
+        // wait until the simulator has relayed it to every platform subscriber, then flush.
+        let last = self
+            .last_invocation
+            .clone()
+            .map_or(LastPlatformEvent::InitReport, LastPlatformEvent::Report);
+        if !self
+            .hub
+            .wait_until_routed(&last, SHUTDOWN_RELAY_TIMEOUT)
+            .await
+        {
+            tracing::warn!(
+                ?last,
+                "the simulator did not relay the last platform event before SHUTDOWN"
+            );
         }
+        // Lines from now on belong to SHUTDOWN and go out as they come.
+        self.hub.end_invocations();
         self.hub.flush(SHUTDOWN_FLUSH_TIMEOUT).await;
 
         match &self.runtime {

@@ -5,6 +5,7 @@
 mod failures;
 mod freeze;
 mod lifecycle;
+mod ordering;
 mod shutdown;
 mod simulator_differences;
 mod support;
