@@ -39,11 +39,15 @@ pub fn init_tracing(color: bool) {
 
 /// Configures how `miette` renders error reports.
 pub fn init_error_reporting(color: bool) {
+    // Wrapping suits a person at a terminal; in a log (CI) it splits names and makes
+    // messages hard to search, so lines stay whole there.
+    let wrap = io::stderr().is_terminal();
     let _ = miette::set_hook(Box::new(move |_| {
         Box::new(
             miette::MietteHandlerOpts::new()
                 .color(color)
                 .unicode(color)
+                .wrap_lines(wrap)
                 .build(),
         )
     }));
