@@ -74,6 +74,37 @@ async fn invoke_local_then_logs_shows_each_request() {
         );
     }
 
+    // `--request-id` selects exactly one invocation: its text log lines (keyed by the
+    // invocation in progress) and its platform events, nothing of the others.
+    for request_id in &request_ids {
+        let selected = parsed(&lines(&logs(
+            &stream,
+            &["--from-start", "--json", "--request-id", request_id],
+        )));
+        assert!(
+            selected.iter().any(|event| event["type"] == "function"
+                && event["record"]
+                    .as_str()
+                    .is_some_and(|text| text.contains(&format!("request {request_id}")))),
+            "{request_id}: {selected:#?}"
+        );
+        assert!(
+            selected
+                .iter()
+                .any(|event| event["type"] == "platform.report"
+                    && event["record"]["requestId"] == request_id.as_str()),
+            "{request_id}: {selected:#?}"
+        );
+        for other in request_ids.iter().filter(|other| *other != request_id) {
+            assert!(
+                !selected
+                    .iter()
+                    .any(|event| event.to_string().contains(other.as_str())),
+                "{request_id} selected events of {other}: {selected:#?}"
+            );
+        }
+    }
+
     // The readable view: each request's log line and its report.
     let text = lines(&logs(&stream, &["--from-start"]));
     for request_id in &request_ids {
