@@ -32,6 +32,9 @@ struct Args {
     /// Print the results as JSON
     #[arg(long)]
     json: bool,
+    /// Also write the results as JSON to this file
+    #[arg(long, value_name = "PATH")]
+    save: Option<PathBuf>,
 }
 
 fn options(args: &Args) -> Options {
@@ -78,6 +81,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(path) = &args.save {
+        let json = serde_json::to_string_pretty(&results).unwrap_or_default();
+        if let Err(error) = std::fs::write(path, json) {
+            eprintln!("bench: cannot write {}: {error}", path.display());
+        }
+    }
     let text = if args.json {
         serde_json::to_string_pretty(&results).unwrap_or_default() + "\n"
     } else {

@@ -141,15 +141,19 @@ impl Results {
             );
         }
         for figures in &self.invocations {
-            let target = if figures.strategy == "adaptive" && figures.rate.label == "high" {
+            let strategy = match figures.buffering_timeout_ms {
+                Some(timeout) => format!("{}, timeoutMs {timeout}", figures.strategy),
+                None => figures.strategy.to_owned(),
+            };
+            let target = if strategy == "adaptive" && figures.rate.label == "high" {
                 "median < 1 ms"
             } else {
                 ""
             };
             row(
                 format!(
-                    "post-runtime duration, {} at {} rate (ms)",
-                    figures.strategy, figures.rate.label
+                    "post-runtime duration, {strategy} at {} rate (ms)",
+                    figures.rate.label
                 ),
                 optional(figures.post_runtime_ms),
                 target,
@@ -157,8 +161,8 @@ impl Results {
             );
             row(
                 format!(
-                    "delivery latency, {} at {} rate (ms)",
-                    figures.strategy, figures.rate.label
+                    "delivery latency, {strategy} at {} rate (ms)",
+                    figures.rate.label
                 ),
                 format!(
                     "{} [{}/{} lines]",
@@ -177,9 +181,10 @@ impl Results {
                     figures.format
                 ),
                 format!(
-                    "{} ({}; {} calls, {} dropped, peak RSS {} MiB)",
+                    "{} ({}; accepted {}/s; {} calls, {} dropped, peak RSS {} MiB)",
                     figure(figures.events_per_second),
                     optional(figures.per_second),
+                    figure(figures.posted_per_second),
                     figures.calls,
                     figures
                         .dropped

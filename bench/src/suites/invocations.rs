@@ -44,6 +44,8 @@ pub struct InvocationFigures {
     pub strategy: &'static str,
     /// The rate.
     pub rate: Rate,
+    /// `TELEMETRY_KINESIS_BUFFERING_TIMEOUT_MS`, when not the default.
+    pub buffering_timeout_ms: Option<u32>,
     /// Post-runtime duration per invocation, ms.
     pub post_runtime_ms: Option<Summary>,
     /// Event time to acknowledgement, ms, for the measured invocations' log lines.
@@ -78,11 +80,13 @@ fn line_latency(payload: &[u8], acknowledged: OffsetDateTime, measured: usize) -
     Some((acknowledged - time).as_seconds_f64() * 1000.0)
 }
 
-/// Runs `rate.invocations + 1` invocations with `strategy`.
+/// Runs `rate.invocations + 1` invocations with `strategy` (and a Telemetry API
+/// buffering timeout other than the default, if given).
 pub async fn run(
     layer: &ExtensionLayer,
     strategy: &'static str,
     rate: Rate,
+    buffering_timeout_ms: Option<u32>,
 ) -> Result<InvocationFigures, BenchError> {
     let script = Script {
         lines_per_invoke: LINES_PER_INVOKE,
@@ -90,8 +94,15 @@ pub async fn run(
         format: LineFormat::Text,
         duration: FUNCTION_DURATION,
     };
+    let mut env = vec![("TELEMETRY_KINESIS_FLUSH".to_owned(), strategy.to_owned())];
+    if let Some(timeout) = buffering_timeout_ms {
+        env.push((
+            "TELEMETRY_KINESIS_BUFFERING_TIMEOUT_MS".to_owned(),
+            timeout.to_string(),
+        ));
+    }
     let setup = Setup {
-        env: vec![("TELEMETRY_KINESIS_FLUSH".to_owned(), strategy.to_owned())],
+        env,
         freeze: true,
         script,
     };
@@ -158,6 +169,7 @@ pub async fn run(
     Ok(InvocationFigures {
         strategy,
         rate,
+        buffering_timeout_ms,
         post_runtime_ms: Summary::of(&post_runtime),
         latency_ms: Summary::of(&latencies),
         delivered_lines: latencies.len(),

@@ -43,6 +43,9 @@ pub struct Throughput {
     pub per_second: Option<Summary>,
     /// Events posted during the whole run.
     pub posted: u64,
+    /// Events the listener accepted per second over the whole run (each POST is
+    /// answered once its events are parsed, encoded and buffered).
+    pub posted_per_second: f64,
     /// Events delivered during the window.
     pub delivered_in_window: u64,
     /// Kinesis records and bytes over the whole run.
@@ -106,6 +109,7 @@ where
     };
     let (posted, (), profile) = tokio::join!(posting, counting, profiling);
     let posted = posted?;
+    let run_seconds = (window_end - start).as_secs_f64();
     let calls = running.kinesis.calls();
     let peak_rss_kib = harness::memory(running.pid)?.peak_kib;
     if pinned {
@@ -136,6 +140,7 @@ where
             events_per_second: delivered_in_window as f64 / seconds,
             per_second: Summary::of(&rates),
             posted: (posted.batches * events_per_body) as u64,
+            posted_per_second: (posted.batches * events_per_body) as f64 / run_seconds,
             delivered_in_window,
             tally,
             calls,
