@@ -1,12 +1,12 @@
-//! Helpers for the `invoke --local` and `verify` tests: the debug extension binary and the
-//! project's Python.
+//! Helpers for the tests that need the extension (`package`, `invoke --local`, `verify`):
+//! the debug extension binary and the project's Python.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
 /// The debug extension binary, built once per test process (a no-op when up to date).
-fn built_extension() -> &'static Path {
+pub fn built_extension() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         let root = test_support::workspace_root();

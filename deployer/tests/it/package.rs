@@ -4,43 +4,11 @@
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-/// The debug extension binary, built when missing. The tests need a real binary, not
-/// the newest one, and a build would wait for the target directory's lock.
-fn built_extension() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let root = test_support::workspace_root();
-        let binary = root.join("target/debug/telemetry-kinesis-extension");
-        if binary.is_file() {
-            return binary;
-        }
-        let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .args([
-                "build",
-                "--quiet",
-                "--package",
-                "telemetry-kinesis-extension",
-            ])
-            .current_dir(&root)
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the extension failed: {status}");
-        binary
-    })
-}
-
-/// A private copy of the extension binary in `directory`: other builds in the same target
-/// directory may replace the original while a test runs.
-fn extension_copy(directory: &Path) -> PathBuf {
-    let copy = directory.join("telemetry-kinesis-extension");
-    std::fs::copy(built_extension(), &copy).unwrap();
-    copy
-}
+use crate::invoke_support::{built_extension, extension_copy};
 
 fn deployer(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_deployer"))
