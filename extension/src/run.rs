@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -82,7 +83,7 @@ pub async fn run(lookup: impl Fn(&str) -> Option<String>, name: &str) -> ExitCod
     let mut tasks = JoinSet::new();
     let started = start(&extension, &config, &cancel, &mut tasks).await;
     let code = match started {
-        Ok((ingest, dispatcher)) => event_loop(&extension, &config, &ingest, &dispatcher).await,
+        Ok(started) => event_loop(&extension, &config, &started).await,
         Err((kind, message)) => init_failed(&extension, kind, &message).await,
     };
     cancel.cancel();
@@ -101,7 +102,13 @@ async fn init_failed(extension: &ExtensionsClient, kind: &str, message: &str) ->
     ExitCode::FAILURE
 }
 
-type Started = (Arc<Ingest>, DispatcherHandle);
+/// What INIT set up for the event loop.
+struct Started {
+    ingest: Arc<Ingest>,
+    dispatcher: DispatcherHandle,
+    /// Opened at the first lifecycle event: the dispatcher then builds its Kinesis client.
+    kinesis_gate: Arc<Notify>,
+}
 
 /// Binds the listener, subscribes and starts the dispatcher.
 async fn start(
@@ -133,8 +140,21 @@ async fn start(
         cancel.clone(),
     ));
     let stream = config.stream_name.clone();
+    // The Kinesis client is built once the first lifecycle event arrives, not during INIT:
+    // INIT time is the function's cold start, which callers wait for; events that arrive
+    // meanwhile wait in the buffer.
+    let kinesis_gate = Arc::new(Notify::new());
+    let gate = Arc::clone(&kinesis_gate);
+    let cancelled = cancel.clone();
     let (dispatcher, task) = dispatcher::spawn(
-        KinesisSink::from_env(stream),
+        async move {
+            // A cancellation (failed INIT) opens the gate too, so the task can end.
+            tokio::select! {
+                () = gate.notified() => {}
+                () = cancelled.cancelled() => {}
+            }
+            KinesisSink::from_env(stream).await
+        },
         Arc::clone(&ingest),
         config.record_format,
         cancel.clone(),
@@ -155,15 +175,16 @@ async fn start(
             )
         })?;
     debug!(%address, %destination, "subscribed");
-    Ok((ingest, dispatcher))
+    Ok(Started {
+        ingest,
+        dispatcher,
+        kinesis_gate,
+    })
 }
 
-async fn event_loop(
-    extension: &ExtensionsClient,
-    config: &Config,
-    ingest: &Ingest,
-    dispatcher: &DispatcherHandle,
-) -> ExitCode {
+async fn event_loop(extension: &ExtensionsClient, config: &Config, started: &Started) -> ExitCode {
+    let ingest = started.ingest.as_ref();
+    let dispatcher = &started.dispatcher;
     let mut policy = FlushPolicy::new(config.flush, Instant::now());
     dispatcher
         .set_background(policy.background_dispatch())
@@ -184,6 +205,8 @@ async fn event_loop(
                 return ExitCode::FAILURE;
             }
         };
+        // Idempotent: a permit is kept for the dispatcher if it is not waiting yet.
+        started.kinesis_gate.notify_one();
         match event {
             NextEvent::Invoke {
                 request_id,

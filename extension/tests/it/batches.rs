@@ -34,6 +34,8 @@ async fn bad_batches_are_answered_counted_and_good_events_kept() {
         json!({"time": "t3", "type": "function", "record": {"level": "INFO", "message": {"nested": true}}}),
         json!({"time": "t4", "type": "function", "record": big_record}),
     ];
+    // As in Lambda, the invocation starts before its telemetry arrives.
+    control.invoke("r1");
     assert_eq!(post_batch(port, body(&before)).await, 200);
     assert_eq!(
         post_batch(port, b"{\"not\": \"an array\"}".to_vec()).await,

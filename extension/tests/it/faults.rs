@@ -47,6 +47,8 @@ async fn every_event_arrives_through_partial_failures_errors_stalls_and_refusals
         Behaviour::Stall,
         Behaviour::Refuse,
     ];
+    // As in Lambda, the invocation starts before its telemetry arrives.
+    control.invoke("r1");
     let mut expected = Vec::new();
     for (phase, behaviour) in phases.iter().enumerate() {
         kinesis.set_behaviour(*behaviour);
