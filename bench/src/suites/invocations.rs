@@ -105,6 +105,7 @@ pub async fn run(
         env,
         freeze: true,
         script,
+        first_invoke: false,
     };
     let running = harness::start(layer, setup).await?;
     let latencies = Arc::new(Mutex::new(Vec::new()));
