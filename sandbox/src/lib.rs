@@ -32,6 +32,7 @@ mod config;
 mod delivery;
 mod error;
 mod http;
+mod init_wait;
 mod layer;
 mod ordering;
 mod process;

@@ -4,6 +4,7 @@
 use crate::config::{Function, SandboxConfig};
 use crate::delivery::{DeliveryStats, Hub, LastPlatformEvent};
 use crate::error::SandboxError;
+use crate::init_wait::{exited_error, wait_for_extensions, wait_for_runtime};
 use crate::layer::LayerFiles;
 use crate::process::{self, LineSink, ProcessHandle, Spawn};
 use crate::report::{
@@ -22,8 +23,6 @@ use tokio::time::Instant;
 
 /// The name of the runtime process in reports.
 pub const RUNTIME_NAME: &str = "runtime";
-/// Stderr lines quoted in error messages.
-const STDERR_TAIL_LINES: usize = 20;
 /// How long SHUTDOWN waits for the last platform event (the last invocation's
 /// `platform.report`, or INIT's `platform.initReport`) to be relayed by the simulator, which
 /// delivers to us every 25 ms, and routed to every platform subscriber.
@@ -599,137 +598,4 @@ fn first_instant(marks: &[(Instant, Mark)], matches: impl Fn(&Mark) -> bool) -> 
 
 fn since(at: Option<Instant>, start: Instant) -> Duration {
     at.map_or(Duration::ZERO, |at| at.saturating_duration_since(start))
-}
-
-fn exited_error(
-    handle: Option<&Arc<ProcessHandle>>,
-    name: &str,
-    phase: &'static str,
-) -> SandboxError {
-    SandboxError::ProcessExited {
-        name: name.to_owned(),
-        phase,
-        status: handle
-            .and_then(|handle| handle.exited())
-            .map_or_else(|| "an unknown status".to_owned(), |(_, exit)| exit.text),
-        stderr_tail: handle
-            .map(|handle| handle.stderr_tail(STDERR_TAIL_LINES))
-            .unwrap_or_default(),
-    }
-}
-
-/// Waits until every extension registered (under its file name) and called `next`; returns
-/// registered identifiers with (INVOKE subscription, name).
-async fn wait_for_extensions(
-    timeline: &Timeline,
-    extensions: &[Arc<ProcessHandle>],
-    deadline: Instant,
-    limit: Duration,
-) -> Result<BTreeMap<String, (bool, String)>, SandboxError> {
-    let known = || {
-        extensions
-            .iter()
-            .map(|handle| handle.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let outcome = timeline
-        .wait_until(deadline, |marks| {
-            let mut registered = BTreeMap::new();
-            for (_, mark) in marks {
-                match mark {
-                    Mark::Exited { name } => {
-                        let handle = extensions.iter().find(|handle| handle.name == *name);
-                        return Some(Err(exited_error(handle, name, "INIT")));
-                    }
-                    Mark::ExtensionError { id, kind, error_type } => {
-                        let name = registered
-                            .get(id)
-                            .map_or_else(|| id.clone(), |(_, name): &(bool, String)| name.clone());
-                        return Some(Err(SandboxError::ExtensionReportedError {
-                            name,
-                            kind: (*kind).to_owned(),
-                            error_type: error_type.clone(),
-                        }));
-                    }
-                    Mark::Registered { id, name, invoke } => {
-                        if !extensions.iter().any(|handle| handle.name == *name) {
-                            return Some(Err(SandboxError::UnknownExtensionName {
-                                name: name.clone(),
-                                known: known(),
-                            }));
-                        }
-                        registered.insert(id.clone(), (*invoke, name.clone()));
-                    }
-                    _ => {}
-                }
-            }
-            let all_ready = extensions.iter().all(|handle| {
-                registered.iter().any(|(id, (_, name))| {
-                    *name == handle.name
-                        && marks.iter().any(|(_, mark)| matches!(mark, Mark::ExtensionNext { id: polled } if polled == id))
-                })
-            });
-            all_ready.then_some(Ok(registered))
-        })
-        .await;
-    match outcome {
-        Some(result) => result,
-        None => {
-            let marks = timeline.snapshot();
-            let late = extensions
-                .iter()
-                .find(|handle| {
-                    !marks.iter().any(|(_, mark)| matches!(mark, Mark::Registered { name, .. } if *name == handle.name))
-                })
-                .map(|handle| (handle, false))
-                .or_else(|| extensions.first().map(|handle| (handle, true)));
-            Err(match late {
-                Some((handle, registered)) => SandboxError::ExtensionInitTimeout {
-                    name: handle.name.clone(),
-                    waited: limit,
-                    registered,
-                    stderr_tail: handle.stderr_tail(STDERR_TAIL_LINES),
-                },
-                None => SandboxError::Failed("INIT timed out".to_owned()),
-            })
-        }
-    }
-}
-
-/// Waits for the runtime's first `next`, failing on any process exit or an init error.
-async fn wait_for_runtime(
-    timeline: &Timeline,
-    runtime: &Arc<ProcessHandle>,
-    extensions: &[Arc<ProcessHandle>],
-    deadline: Instant,
-    limit: Duration,
-) -> Result<(), SandboxError> {
-    let outcome = timeline
-        .wait_until(deadline, |marks| {
-            for (_, mark) in marks {
-                match mark {
-                    Mark::RuntimeInitError { body } => {
-                        return Some(Err(SandboxError::RuntimeInitError(body.clone())));
-                    }
-                    Mark::Exited { name } => {
-                        let handle = extensions
-                            .iter()
-                            .chain(std::iter::once(runtime))
-                            .find(|handle| handle.name == *name);
-                        return Some(Err(exited_error(handle, name, "INIT")));
-                    }
-                    Mark::RuntimeNext => return Some(Ok(())),
-                    _ => {}
-                }
-            }
-            None
-        })
-        .await;
-    outcome.unwrap_or_else(|| {
-        Err(SandboxError::RuntimeInitTimeout {
-            waited: limit,
-            stderr_tail: runtime.stderr_tail(STDERR_TAIL_LINES),
-        })
-    })
 }
