@@ -166,6 +166,33 @@ pub fn decode(record: KinesisRecord<'_>) -> Vec<Result<StoredEvent, Undecodable>
         .collect()
 }
 
+/// A stored event for unit tests of the modules that select and check events.
+#[cfg(test)]
+pub(crate) fn test_event(
+    kind: &str,
+    function: Option<&str>,
+    key: &str,
+    record: serde_json::Value,
+) -> StoredEvent {
+    StoredEvent {
+        location: Location {
+            shard_id: "s".into(),
+            sequence_number: "1".into(),
+            subsequence: None,
+        },
+        partition_key: key.into(),
+        arrival: None,
+        data: String::new(),
+        payload: Payload {
+            id: None,
+            time: "t".into(),
+            kind: kind.into(),
+            function_name: function.map(Into::into),
+            record,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

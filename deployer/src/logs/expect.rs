@@ -86,27 +86,11 @@ impl fmt::Display for Expectation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::event::{Location, Payload};
+    use crate::logs::event::test_event;
     use serde_json::{Value, json};
 
     fn event(kind: &str, key: &str, record: Value) -> StoredEvent {
-        StoredEvent {
-            location: Location {
-                shard_id: "s".into(),
-                sequence_number: "1".into(),
-                subsequence: None,
-            },
-            partition_key: key.into(),
-            arrival: None,
-            data: String::new(),
-            payload: Payload {
-                id: None,
-                time: "t".into(),
-                kind: kind.into(),
-                function_name: None,
-                record,
-            },
-        }
+        test_event(kind, None, key, record)
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::json;
 use test_support::{moto, unique_name};
 
 use crate::logs_support::{
-    Written, event, invocation, lines, logs, parsed, put_json, put_kpl, put_raw,
+    Written, event, invocation, lines, logs, parsed, put_json, put_kpl, put_raw, split_first_shard,
 };
 
 /// Per partition key, the ids in the order they were written.
@@ -89,14 +89,7 @@ async fn children_of_a_split_are_read_after_their_parent() {
         put_json(&kinesis, &stream, &events).await;
         written.extend(events);
     }
-    kinesis
-        .split_shard()
-        .stream_name(&stream)
-        .shard_to_split("shardId-000000000000")
-        .new_starting_hash_key((1u128 << 127).to_string())
-        .send()
-        .await
-        .unwrap();
+    split_first_shard(&kinesis, &stream).await;
     for n in 0..6 {
         // The same keys again: they now go to the children.
         let events = invocation(&format!("b{n}"), "sample", &format!("req-{n}"));

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use test_support::{moto, unique_name};
 
-use crate::logs_support::{Follower, Written, invocation, parsed, put_json, put_kpl};
+use crate::logs_support::{
+    Follower, Written, invocation, parsed, put_json, put_kpl, split_first_shard,
+};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -42,14 +44,7 @@ async fn follow_sees_new_records_through_a_split() {
         before.iter().map(Written::id).collect::<Vec<_>>()
     );
 
-    kinesis
-        .split_shard()
-        .stream_name(&stream)
-        .shard_to_split("shardId-000000000000")
-        .new_starting_hash_key((1u128 << 127).to_string())
-        .send()
-        .await
-        .unwrap();
+    split_first_shard(&kinesis, &stream).await;
     let mut after = Vec::new();
     for n in 0..4 {
         let events = invocation(&format!("b{n}"), "sample", &format!("req-{n}"));

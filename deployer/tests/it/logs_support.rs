@@ -132,6 +132,18 @@ async fn put(kinesis: &Client, stream: &str, entries: Vec<PutRecordsRequestEntry
 }
 
 /// The deployer binary with moto's environment and no colour.
+/// Splits the stream's first shard in two halves of the hash key range.
+pub async fn split_first_shard(kinesis: &Client, stream: &str) {
+    kinesis
+        .split_shard()
+        .stream_name(stream)
+        .shard_to_split("shardId-000000000000")
+        .new_starting_hash_key((1u128 << 127).to_string())
+        .send()
+        .await
+        .unwrap();
+}
+
 pub fn deployer(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_deployer"));
     command
