@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
 /// The extension's executable name, as it sits in the layer's `extensions/`.
-pub const EXTENSION_NAME: &str = "telemetry-kinesis-extension";
+pub use telemetry_kinesis_contract::names::EXTENSION_NAME;
 
 /// Which cargo profile's artifacts to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,12 +3,10 @@
 
 use serde::Serialize;
 use std::time::Duration;
-use telemetry_kinesis_extension::kpl;
+use telemetry_kinesis_contract::kpl;
+use telemetry_kinesis_contract::limits::put_payload_units;
 use test_support::fake_kinesis::{AcceptedRecord, FakeKinesis};
 use tokio::time::Instant;
-
-/// Kinesis bills PUTs in payload units of 25 KB (of data plus partition key) per record.
-pub const PUT_PAYLOAD_UNIT_BYTES: usize = 25 * 1024;
 
 /// Totals over accepted records.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -31,7 +29,7 @@ impl Tally {
             self.records += 1;
             let size = record.data.len() + record.partition_key.len();
             self.bytes += size as u64;
-            self.payload_units += size.div_ceil(PUT_PAYLOAD_UNIT_BYTES).max(1) as u64;
+            self.payload_units += put_payload_units(size) as u64;
         }
     }
 }

@@ -5,10 +5,11 @@ use std::fmt;
 
 use serde::Serialize;
 
+pub use telemetry_kinesis_contract::names::DEFAULT_STREAM_NAME;
+pub use telemetry_kinesis_contract::{FlushStrategy, RecordFormat};
+
 use crate::Architecture;
 
-/// Default Kinesis stream name.
-pub const DEFAULT_STREAM_NAME: &str = "telemetry-kinesis-stream";
 /// The AWS-managed Kinesis key: producers need no KMS permission to write with it.
 pub const AWS_MANAGED_KINESIS_KEY: &str = "alias/aws/kinesis";
 /// Default shard count of a provisioned stream.
@@ -48,51 +49,6 @@ pub enum CapacityMode {
     Provisioned,
     /// Kinesis scales the shards itself
     OnDemand,
-}
-
-/// The record layout the extension writes to Kinesis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum RecordFormat {
-    /// One JSON telemetry event per Kinesis record
-    #[default]
-    Json,
-    /// KPL-aggregated records (fewer, larger puts; consumers de-aggregate)
-    Kpl,
-}
-
-/// When the extension flushes its buffer to Kinesis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum FlushStrategy {
-    /// Flush at the end of invocations, or in the background for busy functions
-    #[default]
-    Adaptive,
-    /// Flush at the end of every invocation, before the next one may start
-    End,
-    /// Flush from a background task on a timer
-    Background,
-}
-
-impl RecordFormat {
-    /// The value of `TELEMETRY_KINESIS_RECORD_FORMAT`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Json => "json",
-            Self::Kpl => "kpl",
-        }
-    }
-}
-
-impl FlushStrategy {
-    /// The value of `TELEMETRY_KINESIS_FLUSH`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Adaptive => "adaptive",
-            Self::End => "end",
-            Self::Background => "background",
-        }
-    }
 }
 
 /// Stack content options, as given on the command line (`synth`, `up`).

@@ -2,6 +2,7 @@
 //! stream, the extension layer, the write policy and, optionally, a sample function.
 
 use std::collections::BTreeMap;
+use telemetry_kinesis_contract::settings;
 
 use crate::options::{AWS_MANAGED_KINESIS_KEY, Capacity, Encryption, StackOptions};
 use crate::template::resources::{
@@ -65,16 +66,6 @@ pub fn resource_named_by(output: &str) -> Option<&'static str> {
 /// whoever deploys the synthesized template by other means passes `LayerS3Key` themselves.
 pub const PLACEHOLDER_LAYER_S3_KEY: &str =
     "layers/0000000000000000000000000000000000000000000000000000000000000000.zip";
-
-/// The extension's settings the sample function carries (see the extension's README).
-pub mod extension_variables {
-    /// Target stream name.
-    pub const STREAM_NAME: &str = "TELEMETRY_KINESIS_STREAM_NAME";
-    /// `json` or `kpl`.
-    pub const RECORD_FORMAT: &str = "TELEMETRY_KINESIS_RECORD_FORMAT";
-    /// `adaptive`, `end` or `background`.
-    pub const FLUSH: &str = "TELEMETRY_KINESIS_FLUSH";
-}
 
 /// The sample function's handler source, embedded at build time.
 pub const SAMPLE_FUNCTION_SOURCE: &str = include_str!("../../examples/sample-function/index.py");
@@ -262,13 +253,13 @@ fn add_sample_function(
         },
     );
     let variables = BTreeMap::from([
-        (extension_variables::STREAM_NAME.to_owned(), stream.name()),
+        (settings::STREAM_NAME.to_owned(), stream.name()),
         (
-            extension_variables::RECORD_FORMAT.to_owned(),
+            settings::RECORD_FORMAT.to_owned(),
             Expr::literal(options.record_format.as_str()),
         ),
         (
-            extension_variables::FLUSH.to_owned(),
+            settings::FLUSH.to_owned(),
             Expr::literal(options.flush.as_str()),
         ),
     ]);

@@ -27,11 +27,6 @@ impl Backoff {
     pub fn reset(&mut self) {
         self.failures = 0;
     }
-
-    /// Consecutive failures so far.
-    pub fn failures(&self) -> u32 {
-        self.failures
-    }
 }
 
 #[cfg(test)]
@@ -51,7 +46,6 @@ mod tests {
         );
         assert!(delays[9] >= MAX / 2);
         backoff.reset();
-        assert_eq!(backoff.failures(), 0);
         assert!(backoff.fail() <= BASE);
     }
 }

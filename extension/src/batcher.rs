@@ -6,16 +6,13 @@
 
 use bytes::Bytes;
 
-use crate::config::RecordFormat;
-use crate::kpl::Aggregator;
-use crate::record::Item;
+use telemetry_kinesis_contract::RecordFormat;
+use telemetry_kinesis_contract::kpl::Aggregator;
+use telemetry_kinesis_contract::limits::{
+    MAX_BYTES_PER_CALL, MAX_RECORD_BYTES, MAX_RECORDS_PER_CALL,
+};
 
-/// Kinesis limit: records per PutRecords call.
-pub const MAX_RECORDS_PER_CALL: usize = 500;
-/// Kinesis limit: bytes per PutRecords call, partition keys included.
-pub const MAX_BYTES_PER_CALL: usize = 5 * 1024 * 1024;
-/// Kinesis limit: bytes per record, partition key included.
-pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
+use crate::record::Item;
 
 /// One record of a PutRecords call and the buffered events it carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +139,8 @@ fn plan_kpl<'a>(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::kpl::decode;
+    use telemetry_kinesis_contract::kpl::decode;
+    use telemetry_kinesis_contract::limits::MAX_PAYLOAD_BYTES;
 
     fn items(sizes: &[usize]) -> Vec<Item> {
         sizes
@@ -214,11 +212,7 @@ mod tests {
 
     #[test]
     fn kpl_near_limit_event_fits_alone() {
-        let items = items(&[
-            crate::record::MAX_PAYLOAD_BYTES,
-            10,
-            crate::record::MAX_PAYLOAD_BYTES,
-        ]);
+        let items = items(&[MAX_PAYLOAD_BYTES, 10, MAX_PAYLOAD_BYTES]);
         let (entries, count) = plan(RecordFormat::Kpl, numbered(&items), MAX_BYTES_PER_CALL);
         assert_eq!(count, 3);
         assert_eq!(entries.len(), 2);

@@ -4,39 +4,13 @@
 
 use std::collections::VecDeque;
 
+pub use telemetry_kinesis_contract::drops::Drops;
+
 use crate::record::Item;
 
 /// Bytes an event costs beyond its data and partition key (queue slot, headers,
 /// allocator rounding), so the cap bounds real memory, not just payload bytes.
 pub const ITEM_OVERHEAD_BYTES: usize = 128;
-
-/// Events lost, by reason. Counts only grow.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Drops {
-    /// Events evicted (or refused) because the buffer was full.
-    pub buffer_full: u64,
-    /// Batches the listener could not parse at all (or too large to read).
-    pub malformed_batches: u64,
-    /// Elements of a batch that were not events.
-    pub invalid_events: u64,
-}
-
-impl Drops {
-    /// Whether nothing was dropped.
-    pub fn is_zero(&self) -> bool {
-        *self == Self::default()
-    }
-
-    /// Counts since `earlier`.
-    pub fn since(&self, earlier: &Self) -> Self {
-        Self {
-            buffer_full: self.buffer_full - earlier.buffer_full,
-            malformed_batches: self.malformed_batches - earlier.malformed_batches,
-            invalid_events: self.invalid_events - earlier.invalid_events,
-        }
-    }
-}
 
 #[derive(Debug)]
 struct Slot {
@@ -148,6 +122,7 @@ impl Buffer {
     }
 
     /// Bytes accounted (see [`ITEM_OVERHEAD_BYTES`]).
+    #[cfg(test)]
     pub fn bytes(&self) -> usize {
         self.bytes
     }

@@ -9,21 +9,22 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use crate::backoff::Backoff;
-use crate::batcher::{self, MAX_BYTES_PER_CALL};
+use telemetry_kinesis_contract::drops::DropsRecord;
+use telemetry_kinesis_contract::limits::MAX_BYTES_PER_CALL;
+use telemetry_kinesis_contract::names::DROPS_EVENT_TYPE;
+
+use crate::batcher;
 use crate::buffer::Drops;
 use crate::config::RecordFormat;
 use crate::ingest::Ingest;
 use crate::kinesis::{ATTEMPT_TIMEOUT, Sink};
 
-/// Type of the self-telemetry event reporting drops.
-pub const DROPS_EVENT_TYPE: &str = "telemetryKinesis.drops";
 /// Drops are reported at most this often (and always before a final flush).
 pub const DROPS_REPORT_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -258,8 +259,11 @@ impl<S: Sink + Sync> Dispatcher<S> {
             invalid_events = delta.invalid_events,
             "telemetry dropped"
         );
-        let record = serde_json::json!({ "dropped": delta, "total": total });
-        if let Ok(record) = RawValue::from_string(record.to_string()) {
+        let record = DropsRecord {
+            dropped: delta,
+            total,
+        };
+        if let Ok(record) = serde_json::value::to_raw_value(&record) {
             self.ingest
                 .push_own(&crate::clock::now_rfc3339(), DROPS_EVENT_TYPE, &record);
         }

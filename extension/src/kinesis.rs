@@ -10,6 +10,8 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 
+use telemetry_kinesis_contract::stream::StreamTarget;
+
 use crate::batcher::Entry;
 use crate::error_chain::error_chain;
 
@@ -36,14 +38,14 @@ pub trait Sink {
 #[derive(Debug, Clone)]
 pub struct KinesisSink {
     client: aws_sdk_kinesis::Client,
-    stream_name: String,
+    stream: StreamTarget,
 }
 
 impl KinesisSink {
     /// Loads the AWS configuration from the environment. Retries are ours (only the
     /// failed entries are retried), so the SDK's are disabled; its timeouts bound every
     /// attempt so a stalled endpoint cannot eat the shutdown budget.
-    pub async fn from_env(stream_name: String) -> Self {
+    pub async fn from_env(stream: StreamTarget) -> Self {
         let config = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::disabled())
             .timeout_config(
@@ -57,7 +59,7 @@ impl KinesisSink {
             .await;
         Self {
             client: aws_sdk_kinesis::Client::new(&config),
-            stream_name,
+            stream,
         }
     }
 }
@@ -74,10 +76,12 @@ impl Sink for KinesisSink {
                     .map_err(|error| PutError(error.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let output = self
-            .client
-            .put_records()
-            .stream_name(&self.stream_name)
+        // A stream ARN goes as `StreamARN`: the only way to name another account's stream.
+        let request = match &self.stream {
+            StreamTarget::Name(name) => self.client.put_records().stream_name(name),
+            StreamTarget::Arn { arn, .. } => self.client.put_records().stream_arn(arn),
+        };
+        let output = request
             .set_records(Some(records))
             .send()
             .await

@@ -13,6 +13,10 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use crate::clock::deadline_instant;
+use telemetry_kinesis_contract::TelemetryType;
+use telemetry_kinesis_contract::names::EXTENSION_NAME;
+use telemetry_kinesis_contract::settings::{LISTENER_HOST, LISTENER_PORT};
+
 use crate::config::{self, Config};
 use crate::dispatcher::{self, DispatcherHandle};
 use crate::extensions_api::{ErrorPhase, ExtensionsClient, NextEvent, http_client};
@@ -22,8 +26,6 @@ use crate::kinesis::KinesisSink;
 use crate::record::Encoder;
 use crate::{listener, telemetry_api};
 
-/// Name used when the executable's own cannot be read.
-pub const DEFAULT_NAME: &str = "telemetry-kinesis-extension";
 /// Kept free before the SHUTDOWN deadline to log and exit before the SIGKILL.
 pub const SHUTDOWN_MARGIN: Duration = Duration::from_millis(250);
 /// Bound on resolving the destination host to choose the bind address.
@@ -51,7 +53,7 @@ pub fn extension_name() -> String {
         .map(std::path::Path::new)
         .and_then(std::path::Path::file_name)
         .and_then(|name| name.to_str())
-        .map_or_else(|| DEFAULT_NAME.to_owned(), str::to_owned)
+        .map_or_else(|| EXTENSION_NAME.to_owned(), str::to_owned)
 }
 
 /// Runs the extension with the process environment.
@@ -127,8 +129,7 @@ async fn start(
             error_type::LISTENER,
             format!(
                 "cannot listen on {address} for telemetry: {error}; set {} or {}",
-                config::LISTENER_HOST,
-                config::LISTENER_PORT
+                LISTENER_HOST, LISTENER_PORT
             ),
         )
     })?;
@@ -139,7 +140,7 @@ async fn start(
         Arc::clone(&ingest),
         cancel.clone(),
     ));
-    let stream = config.stream_name.clone();
+    let stream = config.stream.clone();
     // The Kinesis client is built once the first lifecycle event arrives, not during INIT:
     // INIT time is the function's cold start, which callers wait for; events that arrive
     // meanwhile wait in the buffer.
@@ -191,7 +192,7 @@ async fn event_loop(extension: &ExtensionsClient, config: &Config, started: &Sta
         .await;
     let runtime_done_wait =
         Duration::from_millis(u64::from(config.buffering.timeout_ms)) + RUNTIME_DONE_GRACE;
-    let platform = config.types.contains(&config::TelemetryType::Platform);
+    let platform = config.types.contains(&TelemetryType::Platform);
     let mut last_request: Option<String> = None;
     loop {
         let event = match extension.next().await {

@@ -20,6 +20,9 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+use telemetry_kinesis_contract::limits::{
+    MAX_BYTES_PER_CALL, MAX_PARTITION_KEY_CHARS, MAX_RECORD_BYTES, MAX_RECORDS_PER_CALL,
+};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -384,7 +387,7 @@ fn put_records(
     let Some(entries) = request["Records"].as_array() else {
         return error_response(StatusCode::BAD_REQUEST, "ValidationException", "no Records");
     };
-    if entries.is_empty() || entries.len() > 500 {
+    if entries.is_empty() || entries.len() > MAX_RECORDS_PER_CALL {
         return error_response(
             StatusCode::BAD_REQUEST,
             "ValidationException",
@@ -405,7 +408,10 @@ fn put_records(
                 "Data is not base64",
             );
         };
-        if key.is_empty() || key.chars().count() > 256 || data.len() + key.len() > 1024 * 1024 {
+        if key.is_empty()
+            || key.chars().count() > MAX_PARTITION_KEY_CHARS
+            || data.len() + key.len() > MAX_RECORD_BYTES
+        {
             return error_response(
                 StatusCode::BAD_REQUEST,
                 "ValidationException",
@@ -415,7 +421,7 @@ fn put_records(
         total += data.len() + key.len();
         decoded.push((key, data));
     }
-    if total > 5 * 1024 * 1024 {
+    if total > MAX_BYTES_PER_CALL {
         return error_response(
             StatusCode::BAD_REQUEST,
             "InvalidArgumentException",

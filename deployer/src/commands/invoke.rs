@@ -7,7 +7,9 @@ use aws_config::SdkConfig;
 use aws_credential_types::provider::ProvideCredentials;
 use miette::{IntoDiagnostic, miette};
 
-use crate::invoke::local::{self, LayerSource, LocalRun, LocalSettings, STREAM_NAME_VARIABLE};
+use telemetry_kinesis_contract::settings::STREAM_NAME as STREAM_NAME_VARIABLE;
+
+use crate::invoke::local::{self, LayerSource, LocalRun, LocalSettings};
 use crate::invoke::{Invocation, remote};
 use crate::package::{self, LayerArgs};
 use crate::stack::outputs;

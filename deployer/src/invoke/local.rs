@@ -9,17 +9,14 @@ use std::path::PathBuf;
 use sandbox::{Function, InvokeStatus, Layer, Sandbox, SandboxConfig, SandboxError};
 
 use super::{Invocation, Status};
-use crate::package::layer_zip::{EXTENSION_NAME, extension_layer};
 use crate::stack::SAMPLE_FUNCTION_SOURCE;
+use telemetry_kinesis_contract::layer::extension_layer;
+use telemetry_kinesis_contract::names::{EXTENSION_NAME, VARIABLE_PREFIX};
+use telemetry_kinesis_contract::settings::STREAM_NAME;
 
-/// The extension variable naming the stream it writes to.
-pub const STREAM_NAME_VARIABLE: &str = "TELEMETRY_KINESIS_STREAM_NAME";
 /// Variables with this prefix are passed to the local run: endpoints (`AWS_ENDPOINT_URL`,
 /// `AWS_ENDPOINT_URL_KINESIS`, ...), unless the deployer has its own.
 pub const ENDPOINT_PREFIX: &str = "AWS_ENDPOINT_URL";
-/// Variables with this prefix are passed to the local run and win over the deployer's own
-/// settings: the extension's configuration.
-pub const EXTENSION_PREFIX: &str = "TELEMETRY_KINESIS_";
 /// The sample function's handler (its source is written as `index.py`).
 pub const HANDLER: &str = "index.handler";
 
@@ -100,9 +97,10 @@ pub fn environment(
     if let Some(endpoint) = endpoint {
         env.insert("AWS_ENDPOINT_URL".to_owned(), endpoint.to_owned());
     }
-    env.insert(STREAM_NAME_VARIABLE.to_owned(), stream.to_owned());
+    env.insert(STREAM_NAME.to_owned(), stream.to_owned());
     for (key, value) in inherited {
-        if key.starts_with(EXTENSION_PREFIX) {
+        // The extension's own settings win over the deployer's.
+        if key.starts_with(VARIABLE_PREFIX) {
             env.insert(key, value);
         } else if key.starts_with(ENDPOINT_PREFIX) {
             // The deployer's own endpoint (--endpoint-url) stays first.
@@ -239,7 +237,7 @@ mod tests {
             None,
             None,
             pairs(&[
-                (STREAM_NAME_VARIABLE, "stream-b"),
+                (STREAM_NAME, "stream-b"),
                 ("AWS_ENDPOINT_URL", "http://127.0.0.1:7000"),
             ]),
         );
@@ -247,7 +245,7 @@ mod tests {
             env,
             pairs(&[
                 ("AWS_ENDPOINT_URL", "http://127.0.0.1:7000"),
-                (STREAM_NAME_VARIABLE, "stream-b")
+                (STREAM_NAME, "stream-b")
             ])
         );
     }

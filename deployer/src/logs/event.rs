@@ -3,14 +3,11 @@
 //! every record, whatever the extension is configured to write, so a stream that changed
 //! format mid-way reads whole.
 
-use serde::Deserialize;
-use serde_json::Value;
-use telemetry_kinesis_extension::kpl;
+use telemetry_kinesis_contract::kpl;
+pub use telemetry_kinesis_contract::names::INIT_PARTITION_KEY_PREFIX;
+pub use telemetry_kinesis_contract::payload::Payload;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-
-/// Prefix of the partition key the extension uses for events before the first invocation.
-pub const INIT_PARTITION_KEY_PREFIX: &str = "init-";
 
 /// One Kinesis record, as GetRecords returned it.
 #[derive(Debug, Clone, Copy)]
@@ -53,39 +50,6 @@ impl std::fmt::Display for Location {
     }
 }
 
-/// The fields of the extension's payload this reader uses; the rest stays in
-/// [`StoredEvent::data`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Payload {
-    /// Unique per event, stable across retries.
-    #[serde(default)]
-    pub id: Option<String>,
-    /// The Telemetry API event time (RFC 3339).
-    pub time: String,
-    /// The Telemetry API event type (`platform.report`, `function`, ...).
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The function that emitted it.
-    #[serde(default)]
-    pub function_name: Option<String>,
-    /// The Telemetry API record: an object, or a string for text logs.
-    #[serde(default)]
-    pub record: Value,
-}
-
-impl Payload {
-    /// The request id inside the record (platform events and JSON-format logs).
-    pub fn record_request_id(&self) -> Option<&str> {
-        self.record.get("requestId").and_then(Value::as_str)
-    }
-
-    /// The event time, when it parses as RFC 3339.
-    pub fn event_time(&self) -> Option<OffsetDateTime> {
-        OffsetDateTime::parse(&self.time, &Rfc3339).ok()
-    }
-}
-
 /// One event read from the stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
@@ -102,6 +66,11 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
+    /// The event time, when it parses as RFC 3339.
+    pub fn event_time(&self) -> Option<OffsetDateTime> {
+        OffsetDateTime::parse(&self.payload.time, &Rfc3339).ok()
+    }
+
     /// The invocation this event belongs to: the record's `requestId`, else the partition
     /// key, which the extension sets to the invocation in progress (text logs carry no
     /// request id of their own).
@@ -184,11 +153,8 @@ pub(crate) fn test_event(
         arrival: None,
         data: String::new(),
         payload: Payload {
-            id: None,
-            time: "t".into(),
-            kind: kind.into(),
             function_name: function.map(Into::into),
-            record,
+            ..Payload::new("t", kind, record)
         },
     }
 }
@@ -198,7 +164,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
-    use telemetry_kinesis_extension::kpl::Aggregator;
+    use telemetry_kinesis_contract::kpl::Aggregator;
 
     fn record<'a>(data: &'a [u8], key: &'a str) -> KinesisRecord<'a> {
         KinesisRecord {
@@ -210,7 +176,7 @@ mod tests {
         }
     }
 
-    fn payload(kind: &str, record: Value) -> String {
+    fn payload(kind: &str, record: serde_json::Value) -> String {
         json!({"id": "i-1", "time": "2024-05-01T12:00:00.000Z", "type": kind,
                "functionName": "f", "functionVersion": "$LATEST", "region": "r",
                "record": record})
@@ -229,7 +195,7 @@ mod tests {
         assert_eq!(event.request_id(), Some("r1"));
         assert_eq!(event.location.subsequence, None);
         assert_eq!(
-            event.payload.event_time(),
+            event.event_time(),
             Some(time::macros::datetime!(2024-05-01 12:00:00 UTC))
         );
     }

@@ -211,11 +211,8 @@ mod tests {
 
     fn payload(kind: &str, record: Value) -> Payload {
         Payload {
-            id: None,
-            time: "2024-05-01T12:00:00.000Z".into(),
-            kind: kind.into(),
             function_name: Some("sample".into()),
-            record,
+            ..Payload::new("2024-05-01T12:00:00.000Z", kind, record)
         }
     }
 

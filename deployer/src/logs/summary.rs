@@ -37,7 +37,7 @@ impl Summary {
     pub fn record(&mut self, event: &StoredEvent) {
         self.events += 1;
         *self.per_type.entry(event.payload.kind.clone()).or_default() += 1;
-        if let (Some(arrival), Some(time)) = (event.arrival, event.payload.event_time()) {
+        if let (Some(arrival), Some(time)) = (event.arrival, event.event_time()) {
             let lag = arrival - time;
             let millis = i64::try_from(lag.whole_milliseconds()).unwrap_or(i64::MAX);
             self.lags_ms.push(millis);
@@ -116,13 +116,7 @@ mod tests {
             partition_key: "k".into(),
             arrival,
             data: String::new(),
-            payload: Payload {
-                id: None,
-                time: time.into(),
-                kind: kind.into(),
-                function_name: None,
-                record: Value::Null,
-            },
+            payload: Payload::new(time, kind, Value::Null),
         }
     }
 

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::PackageError;
 use crate::Architecture;
-use crate::package::layer_zip::EXTENSION_NAME;
+use telemetry_kinesis_contract::names::EXTENSION_NAME;
 
 /// The glibc version zig builds target: older than every Lambda OS image.
 pub const ZIG_GLIBC: &str = "2.17";

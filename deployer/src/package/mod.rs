@@ -3,12 +3,13 @@
 
 pub mod build;
 pub mod elf;
-pub mod layer_zip;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use telemetry_kinesis_contract::layer;
+use telemetry_kinesis_contract::names::EXTENSION_NAME;
 
 use crate::Architecture;
 use elf::{ElfError, GlibcVersion};
@@ -226,11 +227,17 @@ pub fn check_binary(
     }
 }
 
+/// The zip's key in the assets bucket: `layers/<sha256>.zip`, so an unchanged layer is
+/// never uploaded twice.
+pub fn s3_key(sha256_hex: &str) -> String {
+    format!("layers/{sha256_hex}.zip")
+}
+
 /// The default zip path under a target directory.
 pub fn default_output(target_directory: &Path, architecture: Architecture) -> PathBuf {
     target_directory
         .join("layer")
-        .join(format!("{}-{architecture}.zip", layer_zip::EXTENSION_NAME))
+        .join(format!("{EXTENSION_NAME}-{architecture}.zip"))
 }
 
 /// Checks `binary_path` and writes its layer zip to `output`.
@@ -245,7 +252,7 @@ pub fn package_binary(
         source,
     })?;
     let glibc = check_binary(binary_path, &binary, architecture, runtime_os)?;
-    let zip = layer_zip::extension_layer(&binary)?;
+    let zip = layer::extension_layer(&binary)?;
     let write_error = |source| PackageError::WriteZip {
         path: output.to_owned(),
         source,
@@ -254,11 +261,11 @@ pub fn package_binary(
         std::fs::create_dir_all(directory).map_err(write_error)?;
     }
     std::fs::write(output, &zip).map_err(write_error)?;
-    let sha256 = layer_zip::sha256_hex(&zip);
+    let sha256 = layer::sha256_hex(&zip);
     Ok(PackagedLayer {
         path: output.to_owned(),
         size: zip.len() as u64,
-        s3_key: layer_zip::s3_key(&sha256),
+        s3_key: s3_key(&sha256),
         sha256,
         architecture,
         glibc: glibc.map(|version| version.to_string()),

@@ -226,7 +226,7 @@ async fn undecodable_records_are_reported_and_skipped() {
     let good = invocation("g", "sample", "req-g");
     put_json(&kinesis, &stream, &good[..1]).await;
     put_raw(&kinesis, &stream, "k", b"not json at all").await;
-    let mut corrupt = telemetry_kinesis_extension::kpl::Aggregator::default();
+    let mut corrupt = telemetry_kinesis_contract::kpl::Aggregator::default();
     corrupt.push("k", good[1].data.as_bytes());
     let mut corrupt = corrupt.finish().to_vec();
     let last = corrupt.len() - 1;

@@ -10,7 +10,7 @@ use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use serde_json::{Value, json};
-use telemetry_kinesis_extension::kpl::Aggregator;
+use telemetry_kinesis_contract::kpl::Aggregator;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 

@@ -106,7 +106,7 @@ async fn up_creates_everything_from_nothing() {
         key,
         format!(
             "layers/{}.zip",
-            deployer::package::layer_zip::sha256_hex(&zip)
+            telemetry_kinesis_contract::layer::sha256_hex(&zip)
         )
     );
     assert_eq!(object_versions(bucket, key).await, 1);

@@ -152,7 +152,7 @@ async fn run(format: &str, line_format: LineFormat) {
     let records = read_stream(&stream).await;
     let user_records: Vec<(String, Vec<u8>)> = records
         .iter()
-        .flat_map(|(key, data)| telemetry_kinesis_extension::kpl::decode(key, data).unwrap())
+        .flat_map(|(key, data)| telemetry_kinesis_contract::kpl::decode(key, data).unwrap())
         .collect();
     if format == "kpl" {
         assert!(

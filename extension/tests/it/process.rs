@@ -146,7 +146,7 @@ pub fn payloads(records: &[test_support::fake_kinesis::AcceptedRecord]) -> Vec<V
     records
         .iter()
         .flat_map(|record| {
-            telemetry_kinesis_extension::kpl::decode(&record.partition_key, &record.data).unwrap()
+            telemetry_kinesis_contract::kpl::decode(&record.partition_key, &record.data).unwrap()
         })
         .map(|(_, data)| serde_json::from_slice(&data).unwrap())
         .collect()

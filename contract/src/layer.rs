@@ -1,6 +1,7 @@
 //! The layer zip, written deterministically: sorted entries, fixed 1980-01-01 timestamps,
 //! fixed permissions and compression, so one binary always gives the same bytes and the
-//! same content hash (the S3 key, and whether CloudFormation sees a change).
+//! same content hash (what decides whether a layer is uploaded and replaced). The deployer
+//! ships this zip and the benchmarks measure the same one.
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
@@ -9,8 +10,8 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-/// The extension's executable name: Lambda registers it under this name.
-pub const EXTENSION_NAME: &str = "telemetry-kinesis-extension";
+use crate::names::EXTENSION_NAME;
+
 /// Mode of executables in the zip.
 pub const EXECUTABLE_MODE: u32 = 0o755;
 /// Deflate level: fixed, so the bytes do not depend on a library default.
@@ -62,13 +63,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The zip's key in the assets bucket: `layers/<sha256>.zip`.
-pub fn s3_key(sha256_hex: &str) -> String {
-    format!("layers/{sha256_hex}.zip")
-}
-
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use std::io::Read;
 
     use super::*;
@@ -104,12 +101,10 @@ mod tests {
     }
 
     #[test]
-    fn key_is_the_content_hash() {
-        let hash = sha256_hex(b"");
+    fn hash_is_lowercase_hex_sha256() {
         assert_eq!(
-            hash,
+            sha256_hex(b""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
-        assert_eq!(s3_key(&hash), format!("layers/{hash}.zip"));
     }
 }

@@ -1,0 +1,214 @@
+//! The JSON payload of one event on the stream:
+//!
+//! ```json
+//! {"id": "5f0c2a9e1b7d4c36-42", "time": "2026-01-01T00:00:00.000Z", "type": "function",
+//!  "functionName": "my-function", "functionVersion": "$LATEST", "region": "eu-west-1",
+//!  "record": "the original record: a string, or any JSON value"}
+//! ```
+//!
+//! `time`, `type` and `record` are what the Telemetry API sent; `id` is unique per event and
+//! stable across retries (consumers de-duplicate on it). A payload larger than
+//! [`MAX_PAYLOAD_BYTES`] keeps its metadata, its `record` becomes a JSON string holding the
+//! longest prefix of the original record's JSON text that fits, and
+//! `"truncated": {"originalBytes": N}` is added.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+pub use crate::limits::MAX_PAYLOAD_BYTES;
+
+/// The payload as the extension writes it, borrowing every field.
+#[derive(Debug, Serialize, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
+pub struct PayloadRef<'a> {
+    /// Unique per event, stable across retries.
+    pub id: &'a str,
+    /// The Telemetry API event time.
+    pub time: &'a str,
+    /// The Telemetry API event type.
+    #[serde(rename = "type")]
+    pub kind: &'a str,
+    /// `AWS_LAMBDA_FUNCTION_NAME`.
+    pub function_name: &'a str,
+    /// `AWS_LAMBDA_FUNCTION_VERSION`.
+    pub function_version: &'a str,
+    /// `AWS_REGION`.
+    pub region: &'a str,
+    /// The Telemetry API record, verbatim.
+    pub record: &'a RawValue,
+    /// Present when `record` was cut to fit a Kinesis record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncated>,
+}
+
+/// How large a truncated record was.
+#[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Truncated {
+    /// Bytes of the original record's JSON text.
+    pub original_bytes: usize,
+}
+
+/// The payload as a reader sees it; lenient where older records may lack a field.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payload {
+    /// Unique per event, stable across retries.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The Telemetry API event time (RFC 3339).
+    pub time: String,
+    /// The Telemetry API event type (`platform.report`, `function`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The function that emitted it.
+    #[serde(default)]
+    pub function_name: Option<String>,
+    /// Its version.
+    #[serde(default)]
+    pub function_version: Option<String>,
+    /// Its region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The Telemetry API record: an object, or a string for text logs.
+    #[serde(default)]
+    pub record: Value,
+    /// Present when `record` was cut to fit a Kinesis record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncated>,
+}
+
+impl Payload {
+    /// A payload of `kind` at `time` holding `record`, without identity fields.
+    pub fn new(time: impl Into<String>, kind: impl Into<String>, record: Value) -> Self {
+        Self {
+            id: None,
+            time: time.into(),
+            kind: kind.into(),
+            function_name: None,
+            function_version: None,
+            region: None,
+            record,
+            truncated: None,
+        }
+    }
+
+    /// The request id inside the record (platform events and JSON-format logs).
+    pub fn record_request_id(&self) -> Option<&str> {
+        self.record.get("requestId").and_then(Value::as_str)
+    }
+}
+
+/// Writes `payload` as JSON, truncating its record to fit [`MAX_PAYLOAD_BYTES`].
+pub fn encode(payload: &PayloadRef<'_>) -> Vec<u8> {
+    let data = to_vec(payload);
+    if data.len() <= MAX_PAYLOAD_BYTES {
+        return data;
+    }
+    truncated(*payload, data.len())
+}
+
+/// Re-encodes `payload` (of `encoded_len` bytes) with its record cut to a prefix string.
+fn truncated(payload: PayloadRef<'_>, encoded_len: usize) -> Vec<u8> {
+    let original = payload.record.get();
+    let mut keep = original
+        .len()
+        .saturating_sub(encoded_len - MAX_PAYLOAD_BYTES + 64);
+    loop {
+        let prefix = floor_char_boundary(original, keep);
+        // A JSON string of a `str` is always valid raw JSON.
+        let text = serde_json::to_string(prefix).unwrap_or_else(|_| "\"\"".to_owned());
+        let data = match RawValue::from_string(text) {
+            Ok(record) => to_vec(&PayloadRef {
+                record: &record,
+                truncated: Some(Truncated {
+                    original_bytes: original.len(),
+                }),
+                ..payload
+            }),
+            Err(_) => Vec::new(),
+        };
+        if data.len() <= MAX_PAYLOAD_BYTES || keep == 0 {
+            return data;
+        }
+        // Escaping can grow the text up to 6x (`\u00XX`): shrink by the excess.
+        keep = keep.saturating_sub((data.len() - MAX_PAYLOAD_BYTES).max(keep / 16));
+    }
+}
+
+fn to_vec(payload: &PayloadRef<'_>) -> Vec<u8> {
+    // Serialising borrowed strings and raw JSON cannot fail.
+    serde_json::to_vec(payload).unwrap_or_default()
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> &str {
+    if index >= text.len() {
+        return text;
+    }
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    &text[..index]
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    fn reference(record: &RawValue) -> PayloadRef<'_> {
+        PayloadRef {
+            id: "abc-3",
+            time: "t2",
+            kind: "function",
+            function_name: "f",
+            function_version: "$LATEST",
+            region: "us-east-1",
+            record,
+            truncated: None,
+        }
+    }
+
+    #[test]
+    fn written_payloads_read_back_whole() {
+        let record =
+            RawValue::from_string(r#"{"requestId":"r2","message":{"a":1}}"#.into()).unwrap();
+        let data = encode(&reference(&record));
+        let value: Value = serde_json::from_slice(&data).unwrap();
+        assert_eq!(
+            value,
+            json!({"id": "abc-3", "time": "t2", "type": "function", "functionName": "f",
+                   "functionVersion": "$LATEST", "region": "us-east-1",
+                   "record": {"requestId": "r2", "message": {"a": 1}}})
+        );
+        let payload: Payload = serde_json::from_slice(&data).unwrap();
+        assert_eq!(payload.id.as_deref(), Some("abc-3"));
+        assert_eq!(payload.kind, "function");
+        assert_eq!(payload.function_version.as_deref(), Some("$LATEST"));
+        assert_eq!(payload.record_request_id(), Some("r2"));
+        assert_eq!(payload.truncated, None);
+    }
+
+    #[test]
+    fn oversized_records_are_truncated_to_a_prefix_string() {
+        for filler in ["x", "\u{1}", "é"] {
+            let big = filler.repeat(2 * 1024 * 1024 / filler.len());
+            let record = RawValue::from_string(json!({"m": big}).to_string()).unwrap();
+            let data = encode(&reference(&record));
+            assert!(data.len() <= MAX_PAYLOAD_BYTES);
+            assert!(data.len() > MAX_PAYLOAD_BYTES - 64 * 1024, "{}", data.len());
+            let payload: Payload = serde_json::from_slice(&data).unwrap();
+            let original = record.get();
+            assert_eq!(
+                payload.truncated,
+                Some(Truncated {
+                    original_bytes: original.len()
+                })
+            );
+            assert!(original.starts_with(payload.record.as_str().unwrap()));
+            assert_eq!(payload.kind, "function");
+        }
+    }
+}
