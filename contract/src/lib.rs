@@ -9,6 +9,7 @@
 //! - [`payload`]: the JSON payload of one event on the stream;
 //! - [`drops`]: the self-telemetry record counting what was dropped;
 //! - [`kpl`]: the KPL aggregated record codec;
+//! - [`spill`]: the log lines that hold events the extension could not deliver;
 //! - [`layer`] (feature `layer`): the deterministic layer zip.
 //!
 //! Pure data and pure functions only: no I/O.
@@ -22,6 +23,7 @@ pub mod limits;
 pub mod names;
 pub mod payload;
 pub mod settings;
+pub mod spill;
 pub mod stream;
 
 pub use choices::{FlushStrategy, RecordFormat, TelemetryType, UnknownChoice};
