@@ -67,12 +67,12 @@ pub fn lines(stream: &str, partition_key: &str, id: &str, payload: &[u8]) -> Vec
         parts,
         chunk,
     };
-    if text.len() <= MAX_LINE_PAYLOAD_BYTES {
-        if let Ok(raw) = serde_json::from_str::<&RawValue>(&text) {
-            return serde_json::to_string(&base(Some(raw), None, None, None))
-                .into_iter()
-                .collect();
-        }
+    if text.len() <= MAX_LINE_PAYLOAD_BYTES
+        && let Ok(raw) = serde_json::from_str::<&RawValue>(&text)
+    {
+        return serde_json::to_string(&base(Some(raw), None, None, None))
+            .into_iter()
+            .collect();
     }
     let chunks = split_at_char_boundaries(&text, MAX_LINE_PAYLOAD_BYTES);
     let parts = chunks.len();
