@@ -229,12 +229,13 @@ mod tests {
             (start, end)
         });
         let matches = current.is_some_and(|(start, end)| readme[start..end] == table);
-        if !matches && std::env::var_os("UPDATE_README").is_some() {
-            if let Some((start, end)) = current {
-                let updated = format!("{}{table}{}", &readme[..start], &readme[end..]);
-                std::fs::write(&path, updated).unwrap();
-                return;
-            }
+        if !matches
+            && std::env::var_os("UPDATE_README").is_some()
+            && let Some((start, end)) = current
+        {
+            let updated = format!("{}{table}{}", &readme[..start], &readme[end..]);
+            std::fs::write(&path, updated).unwrap();
+            return;
         }
         assert!(
             matches,
