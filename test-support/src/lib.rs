@@ -5,13 +5,17 @@
 //!   needs moto, awslambdaric or cfn-lint never skips silently.
 //! - [`moto`] starts one moto server per test process on 127.0.0.1 and guarantees it dies with
 //!   that process, even when a test panics or the process is killed.
+//! - [`built_binary`] builds another package's binary and finds it wherever the target
+//!   directory is.
 //! - [`unique_name`] gives per-test names, so tests sharing the server do not see each other.
 
+mod cargo;
 mod moto;
 mod tools;
 
 pub mod fake_kinesis;
 
+pub use cargo::built_binary;
 pub use moto::{Moto, moto};
 pub use tools::{python, venv_bin, workspace_root};
 

@@ -2,27 +2,13 @@
 //! the debug extension binary and the project's Python.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 
 /// The debug extension binary, built once per test process (a no-op when up to date).
-pub fn built_extension() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let root = test_support::workspace_root();
-        let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .args([
-                "build",
-                "--quiet",
-                "--package",
-                "telemetry-kinesis-extension",
-            ])
-            .current_dir(&root)
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the extension failed: {status}");
-        root.join("target/debug/telemetry-kinesis-extension")
-    })
+pub fn built_extension() -> PathBuf {
+    test_support::built_binary(
+        "telemetry-kinesis-extension",
+        telemetry_kinesis_contract::names::EXTENSION_NAME,
+    )
 }
 
 /// A private copy of the extension binary: other builds may replace the original meanwhile.
