@@ -28,33 +28,36 @@
 //! # }
 //! ```
 
+mod batcher;
 mod config;
 mod delivery;
 mod error;
 mod http;
 mod init_wait;
 mod layer;
+mod log_events;
 mod ordering;
+mod platform;
 mod process;
 mod proxy;
 mod report;
 mod sandbox;
 mod scripted;
 mod subscriber;
-mod telemetry;
+mod subscription;
 mod timeline;
 
 pub use config::{Function, INIT_TIMEOUT, RUNTIME_SHUTDOWN_BUDGET, SHUTDOWN_BUDGET, SandboxConfig};
-pub use delivery::DeliveryStats;
 pub use error::SandboxError;
 /// The simulator, for delivery policies and captured platform events.
 pub use lambda_simulator;
 pub use layer::Layer;
+pub use log_events::{LogType, format_time, log_event, log_record};
 pub use process::MAX_CAPTURED_LINES;
 pub use report::{
-    ExitSummary, ExtensionInit, ExtensionInvoke, InitReport, InvokeReport, InvokeStatus,
-    ProcessOutput, ProcessReport, ShutdownReport,
+    DeliveryStats, ExitSummary, ExtensionInit, ExtensionInvoke, InitReport, InvokeReport,
+    InvokeStatus, ProcessOutput, ProcessReport, ShutdownReport,
 };
 pub use sandbox::{RUNTIME_NAME, Sandbox};
 pub use scripted::{LineFormat, Script, script_line};
-pub use telemetry::{Buffering, LogType, format_time, log_event, log_record};
+pub use subscription::Buffering;

@@ -4,8 +4,8 @@
 
 use crate::delivery::Hub;
 use crate::error::SandboxError;
+use crate::log_events::{LogType, log_event};
 use crate::report::{ExitSummary, ProcessOutput};
-use crate::telemetry::{LogType, log_event};
 use crate::timeline::{Mark, Timeline};
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -2,16 +2,17 @@
 //! SHUTDOWN with its budget and the kill after it.
 
 use crate::config::{Function, SandboxConfig};
-use crate::delivery::{DeliveryStats, Hub, LastPlatformEvent};
+use crate::delivery::Hub;
 use crate::error::SandboxError;
 use crate::init_wait::{exited_error, wait_for_extensions, wait_for_runtime};
 use crate::layer::LayerFiles;
+use crate::log_events::LogType;
+use crate::platform::LastPlatformEvent;
 use crate::process::{self, LineSink, ProcessHandle, Spawn};
 use crate::report::{
-    ExtensionInit, ExtensionInvoke, InitReport, InvokeReport, InvokeStatus, ProcessOutput,
-    ProcessReport, ShutdownReport,
+    DeliveryStats, ExtensionInit, ExtensionInvoke, InitReport, InvokeReport, InvokeStatus,
+    ProcessOutput, ProcessReport, ShutdownReport,
 };
-use crate::telemetry::LogType;
 use crate::timeline::{Mark, Timeline};
 use lambda_simulator::{FreezeMode, Invocation, InvocationStatus, ShutdownReason, Simulator};
 use nix::sys::signal::Signal;
