@@ -1,31 +1,21 @@
-//! Extension and runtime processes: spawned with a clean Lambda environment, their output
-//! lines captured and turned into telemetry events, their peak RSS sampled, their exit
+//! One process (or the in-process scripted runtime): spawned with exactly the environment
+//! given, its output lines handed to [`crate::capture`], its peak RSS sampled, its exit
 //! recorded on the timeline.
 
+use crate::capture::{LineSink, Stream, read_lines};
 use crate::delivery::Hub;
 use crate::error::SandboxError;
-use crate::log_events::{LogType, log_event};
+use crate::log_events::LogType;
 use crate::report::{ExitSummary, ProcessOutput};
 use crate::timeline::{Mark, Timeline};
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use time::OffsetDateTime;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-/// Lines kept per stream for inspection; later lines are still delivered and counted.
-pub const MAX_CAPTURED_LINES: usize = 100_000;
 /// How often the peak RSS (`VmHWM`, a high-water mark) is read while a process runs.
 const RSS_SAMPLE_INTERVAL: Duration = Duration::from_millis(20);
-
-/// Which output stream a line came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Stream {
-    Stdout,
-    Stderr,
-}
 
 /// What is known about one process (or the in-process scripted runtime).
 #[derive(Debug)]
@@ -80,34 +70,6 @@ impl ProcessHandle {
             && let Ok(pid) = i32::try_from(pid)
         {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
-        }
-    }
-}
-
-/// Turns output lines into captured lines and telemetry events.
-#[derive(Clone)]
-pub(crate) struct LineSink {
-    pub handle: Arc<ProcessHandle>,
-    pub hub: Arc<Hub>,
-    pub log_type: LogType,
-}
-
-impl LineSink {
-    pub(crate) fn line(&self, stream: Stream, text: String) {
-        if self.hub.wants(self.log_type) {
-            let event = log_event(self.log_type, OffsetDateTime::now_utc(), &text);
-            self.hub.publish_log(self.log_type, event.into());
-        }
-        let mut state = self.handle.lock();
-        let output = &mut state.output;
-        let lines = match stream {
-            Stream::Stdout => &mut output.stdout,
-            Stream::Stderr => &mut output.stderr,
-        };
-        if lines.len() < MAX_CAPTURED_LINES {
-            lines.push(text);
-        } else {
-            output.lines_not_kept += 1;
         }
     }
 }
@@ -188,23 +150,6 @@ pub(crate) fn spawn(
         });
     });
     Ok(handle)
-}
-
-async fn read_lines(stream: impl AsyncRead + Unpin, which: Stream, sink: LineSink) {
-    let mut reader = BufReader::new(stream);
-    let mut buffer = Vec::new();
-    loop {
-        buffer.clear();
-        match reader.read_until(b'\n', &mut buffer).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {
-                while matches!(buffer.last(), Some(b'\n' | b'\r')) {
-                    buffer.pop();
-                }
-                sink.line(which, String::from_utf8_lossy(&buffer).into_owned());
-            }
-        }
-    }
 }
 
 /// Reads `VmHWM` now; the peak only grows, so the last successful read is the peak.

@@ -13,7 +13,7 @@ use crate::delivery::Hub;
 use crate::http::{Collected, HttpClient, send, text_response};
 use crate::platform::PlatformEvent;
 use crate::subscription::{Subscription, relay_request};
-use crate::timeline::{Mark, Timeline};
+use crate::timeline::{Mark, Registered, Timeline};
 use bytes::Bytes;
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -131,11 +131,11 @@ impl Proxy {
                         .and_then(|request| request.get("events").cloned())
                         .and_then(|events| events.as_array().cloned())
                         .is_some_and(|events| events.iter().any(|event| event == "INVOKE"));
-                    self.timeline.record(Mark::Registered {
+                    self.timeline.record(Mark::Registered(Registered {
                         id,
                         name: header(&parts.headers, EXTENSION_NAME).unwrap_or_default(),
                         invoke,
-                    });
+                    }));
                 }
                 response
             }
