@@ -35,17 +35,22 @@ pub(crate) struct ProcessHandle {
 }
 
 impl ProcessHandle {
-    pub(crate) fn in_process(name: &str) -> Arc<Self> {
+    fn new(name: &str, pid: Option<u32>, spawned_at: Instant) -> Arc<Self> {
         Arc::new(Self {
             name: name.to_owned(),
-            pid: None,
-            spawned_at: Instant::now(),
+            pid,
+            spawned_at,
             state: Mutex::new(ProcessState {
                 output: ProcessOutput::default(),
                 peak_rss_kib: None,
                 exit: None,
             }),
         })
+    }
+
+    /// The handle of a runtime that runs as a task here: no pid, never exits on its own.
+    pub(crate) fn in_process(name: &str) -> Arc<Self> {
+        Self::new(name, None, Instant::now())
     }
 
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, ProcessState> {
@@ -109,16 +114,7 @@ pub(crate) fn spawn(
         program: spec.program.to_path_buf(),
         source,
     })?;
-    let handle = Arc::new(ProcessHandle {
-        name: spec.name.to_owned(),
-        pid: child.id(),
-        spawned_at,
-        state: Mutex::new(ProcessState {
-            output: ProcessOutput::default(),
-            peak_rss_kib: None,
-            exit: None,
-        }),
-    });
+    let handle = ProcessHandle::new(spec.name, child.id(), spawned_at);
     let sink = LineSink {
         handle: Arc::clone(&handle),
         hub: Arc::clone(hub),
