@@ -1,6 +1,7 @@
 //! The processes' environment variables, built from nothing but the simulator's Lambda
 //! variables, the caller's variables and the sandbox's API address: nothing is inherited
-//! from this process, so a developer's AWS profile never leaks into a run. Pure code.
+//! from this process, so a developer's AWS profile never leaks into a run. The sandbox sets
+//! nothing specific to an extension: callers pass their extension's settings. Pure code.
 
 use crate::config::Function;
 use std::collections::BTreeMap;
@@ -23,10 +24,6 @@ pub(crate) fn process_env(
     api: SocketAddr,
 ) -> BTreeMap<String, String> {
     let mut env: BTreeMap<String, String> = lambda.into_iter().collect();
-    env.insert(
-        "TELEMETRY_KINESIS_LISTENER_HOST".to_owned(),
-        "127.0.0.1".to_owned(),
-    );
     env.extend(caller.iter().cloned());
     env.insert(RUNTIME_API.to_owned(), api.to_string());
     env
@@ -83,7 +80,6 @@ mod tests {
                 ("AWS_LAMBDA_FUNCTION_NAME", "second"),
                 (RUNTIME_API, "127.0.0.1:4000"),
                 ("AWS_REGION", "eu-west-1"),
-                ("TELEMETRY_KINESIS_LISTENER_HOST", "127.0.0.1"),
             ])
         );
     }
