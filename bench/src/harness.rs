@@ -68,6 +68,7 @@ pub async fn start(layer: &ExtensionLayer, setup: Setup) -> Result<Running, Benc
     let config = SandboxConfig::new(layer.layer(), Function::Scripted(setup.script))
         .envs(kinesis.env())
         .env("TELEMETRY_KINESIS_STREAM_NAME", STREAM)
+        .env("TELEMETRY_KINESIS_LISTENER_HOST", "127.0.0.1")
         .env("TELEMETRY_KINESIS_LISTENER_PORT", port.to_string())
         .envs(setup.env)
         .with_freeze(setup.freeze);

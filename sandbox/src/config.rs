@@ -37,9 +37,9 @@ pub struct SandboxConfig {
     pub layer: Layer,
     /// The function.
     pub function: Function,
-    /// Extra environment for every process (region, credentials, `AWS_ENDPOINT_URL*`,
-    /// `TELEMETRY_KINESIS_*`, ...), applied over the simulator's Lambda variables. Nothing
-    /// else is inherited from this process.
+    /// Extra environment for every process (region, credentials, `AWS_ENDPOINT_URL*`, the
+    /// extension's own settings, ...), applied over the simulator's Lambda variables, later
+    /// entries winning. Nothing else is inherited from this process.
     pub env: Vec<(String, String)>,
     /// `AWS_LAMBDA_FUNCTION_NAME`.
     pub function_name: String,

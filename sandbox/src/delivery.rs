@@ -1,5 +1,5 @@
 //! Telemetry delivery to subscribers: the hub routes events to one actor per subscription
-//! ([`crate::subscriber`]), which batches them and POSTs the batches to the subscriber.
+//! ([`crate::subscriber`]), which orders and batches them and POSTs the batches.
 //!
 //! Platform events (relayed from the simulator) and `function`/`extension` events (built
 //! here) go through the same actor, so a subscriber sees one stream, in Lambda's order: an
@@ -7,10 +7,14 @@
 //! when a platform event has been routed to every platform subscriber, so SHUTDOWN can wait
 //! for the last invocation's `platform.report` instead of guessing the simulator's delay.
 
+use crate::batcher::Batcher;
 use crate::http::HttpClient;
+use crate::log_events::LogType;
 use crate::ordering::InvocationOrder;
+use crate::platform::{LastPlatformEvent, PlatformEvent};
+use crate::report::DeliveryStats;
 use crate::subscriber::{Actor, Command};
-use crate::telemetry::{Batcher, Buffering, LogType};
+use crate::subscription::Subscription;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -18,40 +22,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-/// Delivery counts for one subscriber.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct DeliveryStats {
-    /// Batches the subscriber accepted (2xx).
-    pub batches: u64,
-    /// Events in those batches.
-    pub events: u64,
-    /// Batches given up after every attempt failed.
-    pub failed_batches: u64,
-}
-
-/// The event type that closes INIT's platform events.
-const PLATFORM_INIT_REPORT: &str = "platform.initReport";
-/// The event type that closes an invocation's platform events.
-const PLATFORM_REPORT: &str = "platform.report";
-
-/// A platform event relayed from the simulator, with what ordering and routing need.
-pub(crate) struct PlatformEvent {
-    /// The serialized event.
-    pub event: Arc<[u8]>,
-    /// Its `type`.
-    pub event_type: String,
-    /// Its `record.requestId`, if it has one.
-    pub request_id: Option<String>,
-}
-
-/// The last platform event the simulator emits in a phase, to wait for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum LastPlatformEvent {
-    /// `platform.initReport`.
-    InitReport,
-    /// The `platform.report` of this invocation.
-    Report(String),
-}
+/// The subscription type of platform events.
+const PLATFORM: &str = "platform";
 
 struct Subscriber {
     name: String,
@@ -90,30 +62,6 @@ pub(crate) struct Hub {
     routed: watch::Sender<u64>,
 }
 
-/// Maps a subscription's destination to one reachable here: Lambda resolves both
-/// `sandbox.localdomain` and `sandbox` to the execution environment; the simulator maps only
-/// the first.
-pub(crate) fn local_destination(uri: &str) -> Result<http::Uri, String> {
-    let parsed: http::Uri = uri
-        .parse()
-        .map_err(|error| format!("destination URI {uri:?} is invalid: {error}"))?;
-    if parsed.scheme_str() != Some("http") {
-        return Err(format!("destination URI {uri:?} must use http"));
-    }
-    let host = parsed.host().unwrap_or_default();
-    if host != "sandbox.localdomain" && host != "sandbox" {
-        return Ok(parsed);
-    }
-    let authority = match parsed.port_u16() {
-        Some(port) => format!("127.0.0.1:{port}"),
-        None => "127.0.0.1".to_owned(),
-    };
-    let path = parsed.path_and_query().map_or("/", |path| path.as_str());
-    format!("http://{authority}{path}")
-        .parse()
-        .map_err(|error| format!("destination URI {uri:?} is invalid: {error}"))
-}
-
 impl Hub {
     pub(crate) fn new(client: HttpClient) -> Self {
         Self {
@@ -125,20 +73,18 @@ impl Hub {
     }
 
     /// Adds (or replaces) the subscription of an extension.
-    pub(crate) fn subscribe(
-        &self,
-        extension_id: &str,
-        name: &str,
-        types: HashSet<String>,
-        buffering: Buffering,
-        destination: http::Uri,
-    ) {
+    pub(crate) fn subscribe(&self, extension_id: &str, name: &str, subscription: Subscription) {
+        let Subscription {
+            types,
+            buffering,
+            destination,
+        } = subscription;
         let (sender, receiver) = mpsc::unbounded_channel();
         let client = self.client.clone();
         let stats = Arc::clone(&self.stats);
         let actor = Actor::new(
             Batcher::new(buffering),
-            InvocationOrder::new(types.contains("platform")),
+            InvocationOrder::new(types.contains(PLATFORM)),
             destination,
             client,
             stats,
@@ -195,10 +141,12 @@ impl Hub {
             let Some(subscriber) = state.subscribers.get_mut(extension_id) else {
                 return;
             };
-            match event.event_type.as_str() {
-                PLATFORM_INIT_REPORT => subscriber.init_report_routed = true,
-                PLATFORM_REPORT => subscriber.last_report.clone_from(&event.request_id),
-                _ => {}
+            match event.closes() {
+                Some(LastPlatformEvent::InitReport) => subscriber.init_report_routed = true,
+                Some(LastPlatformEvent::Report(request_id)) => {
+                    subscriber.last_report = Some(request_id);
+                }
+                None => {}
             }
             let _ = subscriber.sender.send(Command::Platform(event));
         }
@@ -217,7 +165,7 @@ impl Hub {
             state
                 .subscribers
                 .values()
-                .filter(|subscriber| subscriber.types.contains("platform"))
+                .filter(|subscriber| subscriber.types.contains(PLATFORM))
                 .all(|subscriber| subscriber.has_routed(last))
         };
         let deadline = Instant::now() + timeout;
@@ -294,28 +242,5 @@ impl Hub {
                 (subscriber.name.clone(), types)
             })
             .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sandbox_hosts_map_to_loopback_and_others_are_kept() {
-        assert_eq!(
-            local_destination("http://sandbox.localdomain:4243/telemetry").unwrap(),
-            "http://127.0.0.1:4243/telemetry"
-        );
-        assert_eq!(
-            local_destination("http://sandbox:4243").unwrap(),
-            "http://127.0.0.1:4243/"
-        );
-        assert_eq!(
-            local_destination("http://127.0.0.1:9/x").unwrap(),
-            "http://127.0.0.1:9/x"
-        );
-        assert!(local_destination("https://sandbox:1/").is_err());
-        assert!(local_destination("not a uri").is_err());
     }
 }

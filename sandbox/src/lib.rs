@@ -28,33 +28,51 @@
 //! # }
 //! ```
 
-mod config;
-mod delivery;
-mod error;
-mod http;
+// The sandbox and its phases.
+mod init;
+mod init_report; // pure: the INIT report from timeline marks
 mod init_wait;
-mod layer;
-mod ordering;
-mod process;
-mod proxy;
-mod report;
+mod invocation;
 mod sandbox;
-mod scripted;
-mod subscriber;
-mod telemetry;
+mod shutdown;
 mod timeline;
 
+// What runs, and how it is started.
+mod capture;
+mod config;
+mod layer;
+mod process;
+mod processes;
+mod scripted;
+mod simulator;
+mod variables; // pure: the processes' environment variables
+
+// The API proxy and telemetry delivery.
+mod batcher; // pure: when a batch is due
+mod delivery;
+mod http;
+mod log_events; // pure: `function` and `extension` events
+mod ordering; // pure: Lambda's per-subscriber order
+mod platform; // pure: relayed platform events
+mod proxy;
+mod subscriber;
+mod subscription; // pure: a subscription request read as Lambda reads it
+
+mod error;
+mod report;
+
+pub use capture::MAX_CAPTURED_LINES;
 pub use config::{Function, INIT_TIMEOUT, RUNTIME_SHUTDOWN_BUDGET, SHUTDOWN_BUDGET, SandboxConfig};
-pub use delivery::DeliveryStats;
 pub use error::SandboxError;
 /// The simulator, for delivery policies and captured platform events.
 pub use lambda_simulator;
 pub use layer::Layer;
-pub use process::MAX_CAPTURED_LINES;
+pub use log_events::{LogType, format_time, log_event, log_record};
+pub use processes::RUNTIME_NAME;
 pub use report::{
-    ExitSummary, ExtensionInit, ExtensionInvoke, InitReport, InvokeReport, InvokeStatus,
-    ProcessOutput, ProcessReport, ShutdownReport,
+    DeliveryStats, ExitSummary, ExtensionInit, ExtensionInvoke, InitReport, InvokeReport,
+    InvokeStatus, ProcessOutput, ProcessReport, ShutdownReport,
 };
-pub use sandbox::{RUNTIME_NAME, Sandbox};
+pub use sandbox::Sandbox;
 pub use scripted::{LineFormat, Script, script_line};
-pub use telemetry::{Buffering, LogType, format_time, log_event, log_record};
+pub use subscription::Buffering;

@@ -5,6 +5,7 @@
 //! invocation's `platform.start` was routed to it, for [`HOLD_TIMEOUT`] at most. Pure code:
 //! time is passed in.
 
+use crate::platform::PLATFORM_START;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,9 +17,6 @@ pub(crate) const HOLD_TIMEOUT: Duration = Duration::from_secs(1);
 /// Invocations whose `platform.start` is remembered: lines of an invocation still arrive
 /// shortly after the next one started, never dozens of invocations later.
 const REMEMBERED_STARTS: usize = 64;
-
-/// The event type of an invocation's start.
-pub(crate) const PLATFORM_START: &str = "platform.start";
 
 /// The lines of one invocation waiting for its `platform.start`.
 #[derive(Debug)]

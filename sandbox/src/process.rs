@@ -1,31 +1,21 @@
-//! Extension and runtime processes: spawned with a clean Lambda environment, their output
-//! lines captured and turned into telemetry events, their peak RSS sampled, their exit
+//! One process (or the in-process scripted runtime): spawned with exactly the environment
+//! given, its output lines handed to [`crate::capture`], its peak RSS sampled, its exit
 //! recorded on the timeline.
 
+use crate::capture::{LineSink, Stream, read_lines};
 use crate::delivery::Hub;
 use crate::error::SandboxError;
+use crate::log_events::LogType;
 use crate::report::{ExitSummary, ProcessOutput};
-use crate::telemetry::{LogType, log_event};
 use crate::timeline::{Mark, Timeline};
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use time::OffsetDateTime;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-/// Lines kept per stream for inspection; later lines are still delivered and counted.
-pub const MAX_CAPTURED_LINES: usize = 100_000;
 /// How often the peak RSS (`VmHWM`, a high-water mark) is read while a process runs.
 const RSS_SAMPLE_INTERVAL: Duration = Duration::from_millis(20);
-
-/// Which output stream a line came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Stream {
-    Stdout,
-    Stderr,
-}
 
 /// What is known about one process (or the in-process scripted runtime).
 #[derive(Debug)]
@@ -45,17 +35,22 @@ pub(crate) struct ProcessHandle {
 }
 
 impl ProcessHandle {
-    pub(crate) fn in_process(name: &str) -> Arc<Self> {
+    fn new(name: &str, pid: Option<u32>, spawned_at: Instant) -> Arc<Self> {
         Arc::new(Self {
             name: name.to_owned(),
-            pid: None,
-            spawned_at: Instant::now(),
+            pid,
+            spawned_at,
             state: Mutex::new(ProcessState {
                 output: ProcessOutput::default(),
                 peak_rss_kib: None,
                 exit: None,
             }),
         })
+    }
+
+    /// The handle of a runtime that runs as a task here: no pid, never exits on its own.
+    pub(crate) fn in_process(name: &str) -> Arc<Self> {
+        Self::new(name, None, Instant::now())
     }
 
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, ProcessState> {
@@ -80,34 +75,6 @@ impl ProcessHandle {
             && let Ok(pid) = i32::try_from(pid)
         {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
-        }
-    }
-}
-
-/// Turns output lines into captured lines and telemetry events.
-#[derive(Clone)]
-pub(crate) struct LineSink {
-    pub handle: Arc<ProcessHandle>,
-    pub hub: Arc<Hub>,
-    pub log_type: LogType,
-}
-
-impl LineSink {
-    pub(crate) fn line(&self, stream: Stream, text: String) {
-        if self.hub.wants(self.log_type) {
-            let event = log_event(self.log_type, OffsetDateTime::now_utc(), &text);
-            self.hub.publish_log(self.log_type, event.into());
-        }
-        let mut state = self.handle.lock();
-        let output = &mut state.output;
-        let lines = match stream {
-            Stream::Stdout => &mut output.stdout,
-            Stream::Stderr => &mut output.stderr,
-        };
-        if lines.len() < MAX_CAPTURED_LINES {
-            lines.push(text);
-        } else {
-            output.lines_not_kept += 1;
         }
     }
 }
@@ -147,16 +114,7 @@ pub(crate) fn spawn(
         program: spec.program.to_path_buf(),
         source,
     })?;
-    let handle = Arc::new(ProcessHandle {
-        name: spec.name.to_owned(),
-        pid: child.id(),
-        spawned_at,
-        state: Mutex::new(ProcessState {
-            output: ProcessOutput::default(),
-            peak_rss_kib: None,
-            exit: None,
-        }),
-    });
+    let handle = ProcessHandle::new(spec.name, child.id(), spawned_at);
     let sink = LineSink {
         handle: Arc::clone(&handle),
         hub: Arc::clone(hub),
@@ -188,23 +146,6 @@ pub(crate) fn spawn(
         });
     });
     Ok(handle)
-}
-
-async fn read_lines(stream: impl AsyncRead + Unpin, which: Stream, sink: LineSink) {
-    let mut reader = BufReader::new(stream);
-    let mut buffer = Vec::new();
-    loop {
-        buffer.clear();
-        match reader.read_until(b'\n', &mut buffer).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {
-                while matches!(buffer.last(), Some(b'\n' | b'\r')) {
-                    buffer.pop();
-                }
-                sink.line(which, String::from_utf8_lossy(&buffer).into_owned());
-            }
-        }
-    }
 }
 
 /// Reads `VmHWM` now; the peak only grows, so the last successful read is the peak.

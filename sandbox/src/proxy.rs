@@ -9,10 +9,11 @@
 //! - `POST /2020-01-01/extension/init/error` and `exit/error`: recorded and answered (the
 //!   simulator has no such routes).
 
-use crate::delivery::{Hub, PlatformEvent, local_destination};
+use crate::delivery::Hub;
 use crate::http::{Collected, HttpClient, send, text_response};
-use crate::telemetry::Buffering;
-use crate::timeline::{Mark, Timeline};
+use crate::platform::PlatformEvent;
+use crate::subscription::{Subscription, relay_request};
+use crate::timeline::{Mark, Registered, Timeline};
 use bytes::Bytes;
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -20,7 +21,6 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use std::collections::HashSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,8 +34,6 @@ const FUNCTION_ERROR_TYPE: &str = "lambda-extension-function-error-type";
 const REGISTER: &str = "/2020-01-01/extension/register";
 /// Where the simulator sends an extension's platform events: `{PLATFORM_RELAY}{id}`.
 const PLATFORM_RELAY: &str = "/_sandbox/platform/";
-/// The simulator's own batching toward us: small, so platform events join the stream soon.
-const RELAY_BUFFERING: &str = r#"{"maxItems":10000,"maxBytes":1048576,"timeoutMs":25}"#;
 
 pub(crate) struct Proxy {
     simulator: String,
@@ -133,11 +131,11 @@ impl Proxy {
                         .and_then(|request| request.get("events").cloned())
                         .and_then(|events| events.as_array().cloned())
                         .is_some_and(|events| events.iter().any(|event| event == "INVOKE"));
-                    self.timeline.record(Mark::Registered {
+                    self.timeline.record(Mark::Registered(Registered {
                         id,
                         name: header(&parts.headers, EXTENSION_NAME).unwrap_or_default(),
                         invoke,
-                    });
+                    }));
                 }
                 response
             }
@@ -244,43 +242,21 @@ impl Proxy {
             let body = json!({"errorMessage": message, "errorType": "ValidationError"});
             text_response(StatusCode::BAD_REQUEST, body.to_string())
         };
-        let Ok(mut request) = serde_json::from_slice::<Value>(body) else {
+        let Ok(request) = serde_json::from_slice::<Value>(body) else {
             return invalid("the subscription is not JSON".to_owned());
         };
-        let buffering = match Buffering::from_request(request.get("buffering")) {
-            Ok(buffering) => buffering,
+        let subscription = match Subscription::from_request(&request) {
+            Ok(subscription) => subscription,
             Err(message) => return invalid(message),
         };
-        let uri = request
-            .pointer("/destination/URI")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let destination = match local_destination(uri) {
-            Ok(destination) => destination,
-            Err(message) => return invalid(message),
-        };
-        let types: HashSet<String> = request
-            .get("types")
-            .and_then(Value::as_array)
-            .map(|types| {
-                types
-                    .iter()
-                    .filter_map(|t| t.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
         let name = self
             .timeline
             .extension_name(extension_id)
             .unwrap_or_else(|| header(headers, EXTENSION_NAME).unwrap_or_default());
-        self.hub
-            .subscribe(extension_id, &name, types, buffering, destination);
+        self.hub.subscribe(extension_id, &name, subscription);
 
-        request["destination"]["URI"] = Value::String(format!(
-            "http://{}{PLATFORM_RELAY}{extension_id}",
-            self.address
-        ));
-        request["buffering"] = serde_json::from_str(RELAY_BUFFERING).unwrap_or_default();
+        let relay = format!("http://{}{PLATFORM_RELAY}{extension_id}", self.address);
+        let request = relay_request(request, relay);
         let forwarded = http::Request::put(format!("{}/2022-07-01/telemetry", self.simulator))
             .header(http::header::CONTENT_TYPE, "application/json")
             .header(EXTENSION_ID, extension_id)
@@ -303,20 +279,11 @@ impl Proxy {
     }
 
     fn relay_platform(&self, extension_id: &str, body: &Bytes) -> http::Response<Full<Bytes>> {
-        let Ok(Value::Array(events)) = serde_json::from_slice::<Value>(body) else {
+        let Some(events) = PlatformEvent::batch(body) else {
             return text_response(StatusCode::BAD_REQUEST, "expected a JSON array");
         };
         for event in events {
-            let Ok(serialized) = serde_json::to_vec(&event) else {
-                continue;
-            };
-            let text = |pointer: &str| event.pointer(pointer).and_then(Value::as_str);
-            let platform = PlatformEvent {
-                event: serialized.into(),
-                event_type: text("/type").unwrap_or_default().to_owned(),
-                request_id: text("/record/requestId").map(str::to_owned),
-            };
-            self.hub.publish_platform(extension_id, platform);
+            self.hub.publish_platform(extension_id, event);
         }
         text_response(StatusCode::OK, "OK")
     }

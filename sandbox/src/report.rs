@@ -18,6 +18,17 @@ fn optional_milliseconds<S: Serializer>(
     }
 }
 
+/// Telemetry delivery counts for one subscriber.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DeliveryStats {
+    /// Batches the subscriber accepted (2xx).
+    pub batches: u64,
+    /// Events in those batches.
+    pub events: u64,
+    /// Batches given up after every attempt failed.
+    pub failed_batches: u64,
+}
+
 /// How a process ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExitSummary {
@@ -167,7 +178,7 @@ pub struct ShutdownReport {
     /// Extensions (file-name order), then the runtime.
     pub processes: Vec<ProcessReport>,
     /// Telemetry delivered per subscriber name.
-    pub delivery: std::collections::BTreeMap<String, crate::DeliveryStats>,
+    pub delivery: std::collections::BTreeMap<String, DeliveryStats>,
 }
 
 impl ShutdownReport {

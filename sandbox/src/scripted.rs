@@ -2,8 +2,8 @@
 //! to pay for), talks to the Runtime API like any runtime, and writes its log lines straight
 //! into the `function` stream.
 
+use crate::capture::{LineSink, Stream};
 use crate::http::{HttpClient, send};
-use crate::process::{LineSink, Stream};
 use bytes::Bytes;
 use http_body_util::Full;
 use std::time::Duration;

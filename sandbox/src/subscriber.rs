@@ -2,10 +2,11 @@
 //! ([`crate::ordering`]) and batcher, POSTs the batches to the subscriber's destination and
 //! retries failures, as Lambda does.
 
-use crate::delivery::{DeliveryStats, PlatformEvent};
+use crate::batcher::Batcher;
 use crate::http::{HttpClient, send};
 use crate::ordering::InvocationOrder;
-use crate::telemetry::Batcher;
+use crate::platform::PlatformEvent;
+use crate::report::DeliveryStats;
 use bytes::Bytes;
 use http_body_util::Full;
 use std::collections::BTreeMap;

@@ -5,15 +5,20 @@ use std::sync::{Mutex, PoisonError};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+/// An extension as it registered: the identifier the Extensions API gave it, the name it
+/// registered under (Lambda requires its file name) and whether it asked for INVOKE events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Registered {
+    pub id: String,
+    pub name: String,
+    pub invoke: bool,
+}
+
 /// One observed fact.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Mark {
     /// An extension registered (the simulator answered 200).
-    Registered {
-        id: String,
-        name: String,
-        invoke: bool,
-    },
+    Registered(Registered),
     /// An extension called `event/next`.
     ExtensionNext { id: String },
     /// An extension posted `init/error` or `exit/error`.
@@ -66,7 +71,9 @@ impl Timeline {
         self.snapshot()
             .into_iter()
             .find_map(|(_, mark)| match mark {
-                Mark::Registered { id, name, .. } if id == extension_id => Some(name),
+                Mark::Registered(registered) if registered.id == extension_id => {
+                    Some(registered.name)
+                }
                 _ => None,
             })
     }
@@ -90,6 +97,17 @@ impl Timeline {
             }
         }
     }
+}
+
+/// The instant of the first mark that `matches`, if any.
+pub(crate) fn first_at(
+    marks: &[(Instant, Mark)],
+    matches: impl Fn(&Mark) -> bool,
+) -> Option<Instant> {
+    marks
+        .iter()
+        .find(|(_, mark)| matches(mark))
+        .map(|(at, _)| *at)
 }
 
 #[cfg(test)]

@@ -150,6 +150,7 @@ pub async fn run(
         },
     )
     .with_function_name(&settings.function_name)
+    .env("TELEMETRY_KINESIS_LISTENER_HOST", "127.0.0.1")
     .envs(settings.env.clone());
 
     let mut sandbox = Sandbox::start(config).await?;

@@ -128,6 +128,7 @@ async fn run(format: &str, line_format: LineFormat) {
         .env("TELEMETRY_KINESIS_RECORD_FORMAT", format)
         .env("TELEMETRY_KINESIS_BUFFERING_TIMEOUT_MS", "25")
         // Tests run in parallel; Lambda runs one extension per environment.
+        .env("TELEMETRY_KINESIS_LISTENER_HOST", "127.0.0.1")
         .env("TELEMETRY_KINESIS_LISTENER_PORT", free_port().to_string())
         .with_function_name("e2e-function");
     let mut sandbox = Sandbox::start(config).await.unwrap();
@@ -250,6 +251,7 @@ async fn adaptive_ships_a_rare_invocation_before_the_freeze_and_stays_out_of_the
         .envs(test_support::moto().env())
         .env("TELEMETRY_KINESIS_STREAM_NAME", &stream)
         .env("TELEMETRY_KINESIS_BUFFERING_TIMEOUT_MS", "25")
+        .env("TELEMETRY_KINESIS_LISTENER_HOST", "127.0.0.1")
         .env("TELEMETRY_KINESIS_LISTENER_PORT", free_port().to_string());
     let mut sandbox = Sandbox::start(config).await.unwrap();
 

@@ -1,10 +1,16 @@
 //! Freezing between invocations stalls everything in the extension, background threads too.
+//! Proven by conditions, not time windows: the kernel's state of every thread (`T`, stopped)
+//! and a counter that did not move while they were stopped; after the thaw, the extension
+//! itself waits for its thread to tick before ending the invocation.
 
 use crate::support::{EXTENSION, extension_layer, scripted};
 use sandbox::{Sandbox, SandboxConfig, Script};
 use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
+
+/// How long any condition here may take to hold, on a loaded machine.
+const DEADLINE: Duration = Duration::from_secs(10);
 
 fn ticks(path: &Path) -> usize {
     std::fs::read_to_string(path)
@@ -13,28 +19,48 @@ fn ticks(path: &Path) -> usize {
         .count()
 }
 
-async fn wait_for_ticks(path: &Path, above: usize) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while ticks(path) <= above {
+/// The scheduler state of every thread of `pid`, from `/proc/<pid>/task/*/stat`
+/// (`pid (comm) S ...`; the command may hold spaces and parentheses).
+fn thread_states(pid: u32) -> Vec<char> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(|task| {
+            let stat = std::fs::read_to_string(task.ok()?.path().join("stat")).ok()?;
+            stat.rsplit_once(')')?.1.trim_start().chars().next()
+        })
+        .collect()
+}
+
+/// Whether every thread of `pid` is stopped (SIGSTOP).
+fn stopped(pid: u32) -> bool {
+    let states = thread_states(pid);
+    !states.is_empty() && states.iter().all(|state| *state == 'T')
+}
+
+async fn wait_for(what: &str, condition: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while !condition() {
         assert!(
             tokio::time::Instant::now() < deadline,
-            "no tick after {above} within 10 s"
+            "not within {DEADLINE:?}: {what}"
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
 fn config(dir: &Path, freeze: bool) -> SandboxConfig {
-    let script = Script {
-        duration: Duration::from_millis(100),
-        ..Script::default()
-    };
-    SandboxConfig::new(extension_layer(dir, &[EXTENSION]), scripted(script))
-        .env(
-            "TEST_EXTENSION_TICKS_FILE",
-            dir.join("ticks").display().to_string(),
-        )
-        .with_freeze(freeze)
+    SandboxConfig::new(
+        extension_layer(dir, &[EXTENSION]),
+        scripted(Script::default()),
+    )
+    .env(
+        "TEST_EXTENSION_TICKS_FILE",
+        dir.join("ticks").display().to_string(),
+    )
+    .env("TEST_EXTENSION_INVOKE_WAITS_FOR_TICK", "1")
+    .with_freeze(freeze)
 }
 
 #[tokio::test]
@@ -42,20 +68,29 @@ async fn freeze_stalls_an_extension_background_thread_between_invocations() {
     let dir = tempfile::tempdir().unwrap();
     let ticks_file = dir.path().join("ticks");
     let mut sandbox = Sandbox::start(config(dir.path(), true)).await.unwrap();
-    wait_for_ticks(&ticks_file, 0).await;
+    let pid = sandbox.init_report().extensions[0].pid.unwrap();
+    wait_for("a first tick", || ticks(&ticks_file) > 0).await;
 
     sandbox.invoke(json!({})).await.unwrap();
     assert!(sandbox.is_frozen());
+    // The simulator counts the environment frozen once it sent SIGSTOP; the kernel stops
+    // the threads a moment later.
+    wait_for("every thread of the extension stopped", || stopped(pid)).await;
     let frozen_at = ticks(&ticks_file);
-    // The observation window: a running thread ticks every 10 ms.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        ticks(&ticks_file),
-        frozen_at,
-        "the thread ticked while frozen"
+    // A running thread ticks every 10 ms; the pause only gives it the chance to. Both reads
+    // are bracketed by the stopped state, so a slow machine can weaken this check but never
+    // fail it.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let still = ticks(&ticks_file);
+    assert!(
+        stopped(pid),
+        "thawed between invocations: {:?}",
+        thread_states(pid)
     );
+    assert_eq!(still, frozen_at, "the thread ticked while frozen");
 
-    // The next invocation thaws it; the 100 ms function gives it time to tick.
+    // The next invocation thaws it: the extension ends the invocation only once its thread
+    // ticked again (or 10 s passed, and this fails).
     sandbox.invoke(json!({})).await.unwrap();
     assert!(ticks(&ticks_file) > frozen_at);
     let report = sandbox.shutdown().await.unwrap();
@@ -67,9 +102,14 @@ async fn without_freeze_the_background_thread_keeps_running_between_invocations(
     let dir = tempfile::tempdir().unwrap();
     let ticks_file = dir.path().join("ticks");
     let mut sandbox = Sandbox::start(config(dir.path(), false)).await.unwrap();
+    let pid = sandbox.init_report().extensions[0].pid.unwrap();
     sandbox.invoke(json!({})).await.unwrap();
     assert!(!sandbox.is_frozen());
     let after_invoke = ticks(&ticks_file);
-    wait_for_ticks(&ticks_file, after_invoke + 5).await;
+    wait_for("five more ticks after the invocation", || {
+        ticks(&ticks_file) > after_invoke + 5
+    })
+    .await;
+    assert!(!stopped(pid), "{:?}", thread_states(pid));
     sandbox.shutdown().await.unwrap();
 }

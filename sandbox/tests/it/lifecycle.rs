@@ -117,10 +117,13 @@ async fn scripted_function_lines_and_extension_output_reach_the_subscriber() {
             invoke.runtime_duration >= Duration::from_millis(20),
             "{invoke:#?}"
         );
-        // The extension works 150 ms from INVOKE, in parallel with the 20 ms function.
-        assert!(invoke.duration >= Duration::from_millis(150), "{invoke:#?}");
+        // The extension works 150 ms from INVOKE, in parallel with the 20 ms function. Lower
+        // bounds only, which no load can break: the invocation lasts at least that work,
+        // and whatever of it the runtime did not overlap comes after the response.
+        let work = Duration::from_millis(150);
+        assert!(invoke.duration >= work, "{invoke:#?}");
         assert!(
-            invoke.post_runtime_extensions_duration >= Duration::from_millis(100),
+            invoke.post_runtime_extensions_duration >= work.saturating_sub(invoke.runtime_duration),
             "{invoke:#?}"
         );
         assert_eq!(

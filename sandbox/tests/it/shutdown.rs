@@ -25,9 +25,11 @@ async fn an_extension_that_ignores_shutdown_is_killed_after_the_budget() {
         Some(9),
         "{extension:#?}"
     );
+    // Killed no earlier than the budget; the upper bound is generous on purpose (it only
+    // tells a kill at the budget from one left to a later timeout), not a latency figure.
     let took = extension.shutdown_duration.unwrap();
     assert!(
-        took >= SHUTDOWN_BUDGET && took < SHUTDOWN_BUDGET + Duration::from_secs(1),
+        took >= SHUTDOWN_BUDGET && took < SHUTDOWN_BUDGET + Duration::from_secs(4),
         "{took:?}"
     );
     assert!(
