@@ -5,6 +5,7 @@ use crate::artifacts::{EXTENSION_NAME, ExtensionLayer};
 use crate::error::BenchError;
 use sandbox::{Function, Sandbox, SandboxConfig, Script};
 use std::net::{Ipv4Addr, SocketAddr};
+use telemetry_kinesis_contract::settings;
 use test_support::fake_kinesis::FakeKinesis;
 
 /// The stream name the extension is given.
@@ -67,9 +68,9 @@ pub async fn start(layer: &ExtensionLayer, setup: Setup) -> Result<Running, Benc
     let port = free_port()?;
     let config = SandboxConfig::new(layer.layer(), Function::Scripted(setup.script))
         .envs(kinesis.env())
-        .env("TELEMETRY_KINESIS_STREAM_NAME", STREAM)
-        .env("TELEMETRY_KINESIS_LISTENER_HOST", "127.0.0.1")
-        .env("TELEMETRY_KINESIS_LISTENER_PORT", port.to_string())
+        .env(settings::STREAM_NAME, STREAM)
+        .env(settings::LISTENER_HOST, "127.0.0.1")
+        .env(settings::LISTENER_PORT, port.to_string())
         .envs(setup.env)
         .with_freeze(setup.freeze);
     let mut sandbox = Sandbox::start(config).await?;

@@ -13,6 +13,7 @@ use crate::harness::{self, Setup};
 use crate::load::Connection;
 use serde::Serialize;
 use std::time::Duration;
+use telemetry_kinesis_contract::settings;
 use tokio::time::Instant;
 
 /// Events per measurement.
@@ -47,9 +48,9 @@ pub async fn run(
     format: &'static str,
 ) -> Result<Cost, BenchError> {
     let setup = Setup::driven()
-        .env("TELEMETRY_KINESIS_RECORD_FORMAT", format)
+        .env(settings::RECORD_FORMAT, format)
         // Only what is posted here: no platform or extension events from the sandbox.
-        .env("TELEMETRY_KINESIS_TYPES", "function");
+        .env(settings::TYPES, "function");
     let running = harness::start(layer, setup).await?;
     let bodies = events::lambda_batches(kind, EVENTS, &events::now_rfc3339());
     let calls_before = running.kinesis.calls();

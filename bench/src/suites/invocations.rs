@@ -12,6 +12,7 @@ use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+use telemetry_kinesis_contract::settings;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::time::Instant;
@@ -94,10 +95,10 @@ pub async fn run(
         format: LineFormat::Text,
         duration: FUNCTION_DURATION,
     };
-    let mut env = vec![("TELEMETRY_KINESIS_FLUSH".to_owned(), strategy.to_owned())];
+    let mut env = vec![(settings::FLUSH.to_owned(), strategy.to_owned())];
     if let Some(timeout) = buffering_timeout_ms {
         env.push((
-            "TELEMETRY_KINESIS_BUFFERING_TIMEOUT_MS".to_owned(),
+            settings::BUFFERING_TIMEOUT_MS.to_owned(),
             timeout.to_string(),
         ));
     }

@@ -10,6 +10,7 @@ use crate::load;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
+use telemetry_kinesis_contract::settings;
 use test_support::fake_kinesis::Behaviour;
 use tokio::time::Instant;
 
@@ -153,7 +154,7 @@ pub const STALLED_EVENTS: usize = 100_000;
 
 /// Stalls Kinesis, posts far more than the cap, and reads the peak RSS.
 pub async fn cap_holds(layer: &ExtensionLayer) -> Result<CapFigures, BenchError> {
-    let setup = Setup::driven().env("TELEMETRY_KINESIS_BUFFER_CAP_BYTES", CAP_BYTES.to_string());
+    let setup = Setup::driven().env(settings::BUFFER_CAP_BYTES, CAP_BYTES.to_string());
     let running = harness::start(layer, setup).await?;
     running.kinesis.set_behaviour(Behaviour::Stall);
     let idle_kib = harness::memory(running.pid)?.peak_kib;

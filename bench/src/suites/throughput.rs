@@ -11,6 +11,7 @@ use crate::stats::Summary;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
+use telemetry_kinesis_contract::settings;
 use tokio::time::Instant;
 
 /// Distinct batch bodies cycled through.
@@ -85,7 +86,7 @@ where
     F: FnOnce(u32, Duration) -> Fut,
     Fut: std::future::Future<Output = T>,
 {
-    let setup = Setup::driven().env("TELEMETRY_KINESIS_RECORD_FORMAT", plan.format);
+    let setup = Setup::driven().env(settings::RECORD_FORMAT, plan.format);
     let running = harness::start(layer, setup).await?;
     let pinned = plan.pin && pin(running.pid).await;
     let (bodies, events_per_body) = bodies();

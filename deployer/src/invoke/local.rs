@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use telemetry_kinesis_contract::settings;
 
 use sandbox::{Function, InvokeStatus, Layer, Sandbox, SandboxConfig, SandboxError};
 
@@ -150,7 +151,7 @@ pub async fn run(
         },
     )
     .with_function_name(&settings.function_name)
-    .env("TELEMETRY_KINESIS_LISTENER_HOST", "127.0.0.1")
+    .env(settings::LISTENER_HOST, "127.0.0.1")
     .envs(settings.env.clone());
 
     let mut sandbox = Sandbox::start(config).await?;
