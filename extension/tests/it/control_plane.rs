@@ -11,9 +11,6 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
@@ -78,20 +75,12 @@ impl ControlPlane {
             errors: watch::Sender::new(Vec::new()),
         });
         let server_state = Arc::clone(&state);
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let state = Arc::clone(&server_state);
-                tokio::spawn(async move {
-                    let service = service_fn(move |request| handle(Arc::clone(&state), request));
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        let task = tokio::spawn(test_support::http_server::serve(
+            listener,
+            move |request| handle(Arc::clone(&server_state), request),
+            Duration::ZERO,
+            std::future::pending(),
+        ));
         Self {
             address,
             state,
@@ -184,7 +173,7 @@ fn respond(status: StatusCode, body: Value, headers: &[(&str, &str)]) -> Respons
 async fn handle(
     state: Arc<State>,
     request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Box<dyn std::error::Error + Send + Sync>> {
+) -> test_support::http_server::Answer {
     let path = request.uri().path().to_owned();
     let headers = request.headers().clone();
     let body = request.into_body().collect().await?.to_bytes();
