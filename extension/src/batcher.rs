@@ -4,6 +4,8 @@
 //! than a record were already truncated when received (see `record.rs`), so no single
 //! event can fail a whole call.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 
 use telemetry_kinesis_contract::RecordFormat;
@@ -18,7 +20,7 @@ use crate::record::Item;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Partition key.
-    pub partition_key: String,
+    pub partition_key: Arc<str>,
     /// Record data.
     pub data: Bytes,
     /// Sequence numbers of the buffered events in this record.
@@ -62,7 +64,7 @@ fn plan_json<'a>(
         }
         total += size;
         entries.push(Entry {
-            partition_key: item.partition_key.clone(),
+            partition_key: Arc::clone(&item.partition_key),
             data: item.data.clone(),
             events: vec![sequence],
         });
@@ -72,15 +74,15 @@ fn plan_json<'a>(
 }
 
 struct Open {
-    partition_key: String,
+    partition_key: Arc<str>,
     aggregator: Aggregator,
     events: Vec<u64>,
 }
 
 impl Open {
-    fn new(partition_key: &str) -> Self {
+    fn new(partition_key: &Arc<str>) -> Self {
         Self {
-            partition_key: partition_key.to_owned(),
+            partition_key: Arc::clone(partition_key),
             aggregator: Aggregator::default(),
             events: Vec::new(),
         }
@@ -147,7 +149,7 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(index, size)| Item {
-                partition_key: format!("key-{}", index % 3),
+                partition_key: Arc::from(format!("key-{}", index % 3)),
                 data: Bytes::from(vec![b'x'; *size]),
                 own: false,
             })
@@ -195,7 +197,7 @@ mod tests {
             assert_eq!(decoded.len(), entry.events.len());
             for ((key, data), sequence) in decoded.iter().zip(&entry.events) {
                 assert_eq!(*sequence, next);
-                assert_eq!(key, &items[next as usize].partition_key);
+                assert_eq!(key.as_str(), &*items[next as usize].partition_key);
                 assert_eq!(data.len(), 10_000);
                 next += 1;
             }

@@ -15,10 +15,8 @@ use telemetry_kinesis_contract::stream::StreamTarget;
 use crate::batcher::Entry;
 use crate::error_chain::error_chain;
 
-/// Bound on connecting to Kinesis.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-/// Bound on one PutRecords attempt; the dispatcher cuts it shorter near a deadline.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Bound on connecting to Kinesis (TCP and TLS), on a CPU-starved small function too.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A whole PutRecords call failed (network, throttling of the call, 5xx, timeout).
 #[derive(Debug, thiserror::Error)]
@@ -43,16 +41,16 @@ pub struct KinesisSink {
 
 impl KinesisSink {
     /// Loads the AWS configuration from the environment. Retries are ours (only the
-    /// failed entries are retried), so the SDK's are disabled; its timeouts bound every
-    /// attempt so a stalled endpoint cannot eat the shutdown budget.
+    /// failed entries are retried), so the SDK's are disabled. The dispatcher bounds every
+    /// attempt with its adaptive timeout; the SDK's timeouts are only a backstop.
     pub async fn from_env(stream: StreamTarget) -> Self {
         let config = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::disabled())
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                    .operation_timeout(ATTEMPT_TIMEOUT)
+                    .operation_attempt_timeout(crate::attempt::MAX)
+                    .operation_timeout(crate::attempt::MAX)
                     .build(),
             )
             .load()
@@ -70,7 +68,7 @@ impl Sink for KinesisSink {
             .iter()
             .map(|entry| {
                 PutRecordsRequestEntry::builder()
-                    .partition_key(&entry.partition_key)
+                    .partition_key(&*entry.partition_key)
                     .data(Blob::new(entry.data.to_vec()))
                     .build()
                     .map_err(|error| PutError(error.to_string()))

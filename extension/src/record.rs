@@ -10,6 +10,8 @@
 //! The payload's schema and its truncation of oversized events are the contract's
 //! ([`telemetry_kinesis_contract::payload`]).
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use serde_json::value::RawValue;
 use telemetry_kinesis_contract::limits::MAX_PARTITION_KEY_CHARS;
@@ -22,8 +24,8 @@ use crate::event::TelemetryEvent;
 /// One event ready for Kinesis.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
-    /// Partition key (1-256 characters).
-    pub partition_key: String,
+    /// Partition key (1-256 characters), shared by the events of one invocation.
+    pub partition_key: Arc<str>,
     /// Payload JSON.
     pub data: Bytes,
     /// Whether the extension emitted it about itself (not a Telemetry API event).
@@ -36,26 +38,30 @@ pub struct Encoder {
     identity: FunctionIdentity,
     instance: String,
     sequence: u64,
-    current_invocation: Option<String>,
+    /// The key of the invocation in progress (or of INIT), shared by its events.
+    current_key: Arc<str>,
 }
 
 impl Encoder {
     /// `instance` identifies this execution environment (random per process).
     pub fn new(identity: FunctionIdentity, instance: String) -> Self {
+        let current_key = init_key(&instance);
         Self {
             identity,
             instance,
             sequence: 0,
-            current_invocation: None,
+            current_key,
         }
     }
 
     /// Encodes a Telemetry API event.
-    pub fn encode(&mut self, event: &TelemetryEvent) -> Item {
-        if let Some(request_id) = event.request_id() {
-            self.current_invocation = Some(request_id);
+    pub fn encode(&mut self, event: &TelemetryEvent<'_>) -> Item {
+        if let Some(request_id) = event.request_id()
+            && *self.current_key != *request_id
+        {
+            self.current_key = Arc::from(truncate_key(&request_id));
         }
-        self.encode_parts(&event.time, &event.kind, &event.record, false)
+        self.encode_parts(&event.time, &event.kind, event.record, false)
     }
 
     /// Encodes an event this extension emits about itself.
@@ -76,26 +82,29 @@ impl Encoder {
             record,
             truncated: None,
         });
-        let key = self
-            .current_invocation
-            .clone()
-            .unwrap_or_else(|| format!("{INIT_PARTITION_KEY_PREFIX}{}", self.instance));
         Item {
-            partition_key: truncate_key(key),
+            partition_key: Arc::clone(&self.current_key),
             data: Bytes::from(data),
             own,
         }
     }
 }
 
-fn truncate_key(key: String) -> String {
+fn init_key(instance: &str) -> Arc<str> {
+    Arc::from(truncate_key(&format!(
+        "{INIT_PARTITION_KEY_PREFIX}{instance}"
+    )))
+}
+
+/// A valid partition key: 1-256 characters.
+fn truncate_key(key: &str) -> &str {
     if key.is_empty() {
-        return "-".to_owned();
+        return "-";
     }
-    if key.chars().count() <= MAX_PARTITION_KEY_CHARS {
-        return key;
+    match key.char_indices().nth(MAX_PARTITION_KEY_CHARS) {
+        Some((end, _)) => &key[..end],
+        None => key,
     }
-    key.chars().take(MAX_PARTITION_KEY_CHARS).collect()
 }
 
 #[cfg(test)]
@@ -116,24 +125,23 @@ mod tests {
         )
     }
 
-    fn events(body: &Value) -> Vec<TelemetryEvent> {
-        parse_batch(body.to_string().as_bytes()).unwrap().events
-    }
-
     #[test]
     fn payload_keeps_the_event_and_adds_identity() {
         let mut encoder = encoder();
-        let batch = events(&json!([
+        let body = json!([
             {"time": "t0", "type": "platform.initStart", "record": {"phase": "init"}},
             {"time": "t1", "type": "platform.start", "record": {"requestId": "r1"}},
             {"time": "t2", "type": "function", "record": "hello\n"},
             {"time": "t3", "type": "function", "record": {"requestId": "r2", "message": {"a": 1}}},
-        ]));
+        ])
+        .to_string();
+        let batch = parse_batch(body.as_bytes()).unwrap().events;
         let items: Vec<Item> = batch.iter().map(|event| encoder.encode(event)).collect();
-        let keys: Vec<&str> = items
-            .iter()
-            .map(|item| item.partition_key.as_str())
-            .collect();
+        assert!(Arc::ptr_eq(
+            &items[1].partition_key,
+            &items[2].partition_key
+        ));
+        let keys: Vec<&str> = items.iter().map(|item| &*item.partition_key).collect();
         assert_eq!(keys, ["init-abc", "r1", "r1", "r2"]);
         let payload: Value = serde_json::from_slice(&items[2].data).unwrap();
         assert_eq!(
@@ -150,8 +158,9 @@ mod tests {
 
     #[test]
     fn long_partition_keys_are_cut() {
-        let key = truncate_key("k".repeat(300));
-        assert_eq!(key.len(), 256);
-        assert_eq!(truncate_key(String::new()), "-");
+        let long = "k".repeat(300);
+        assert_eq!(truncate_key(&long).len(), 256);
+        assert_eq!(truncate_key(""), "-");
+        assert_eq!(truncate_key("é".repeat(300).as_str()).chars().count(), 256);
     }
 }

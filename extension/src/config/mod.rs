@@ -16,11 +16,11 @@ use telemetry_kinesis_contract::settings::{
     BUFFERING_MAX_ITEMS, BUFFERING_MAX_ITEMS_RANGE, BUFFERING_TIMEOUT_MS,
     BUFFERING_TIMEOUT_MS_RANGE, DEFAULT_BUFFERING_MAX_BYTES, DEFAULT_BUFFERING_MAX_ITEMS,
     DEFAULT_BUFFERING_TIMEOUT_MS, DEFAULT_DESTINATION_HOST, DEFAULT_LISTENER_PORT,
-    DESTINATION_HOST, FLUSH, LISTENER_HOST, LISTENER_PORT, RECORD_FORMAT, RESERVED_PORT,
+    DESTINATION_HOST, FLUSH, LISTENER_HOST, LISTENER_PORT, RECORD_FORMAT, RESERVED_PORT, SPILL,
     STREAM_NAME, TYPES,
 };
 use telemetry_kinesis_contract::stream::{self, StreamTarget};
-pub use telemetry_kinesis_contract::{FlushStrategy, RecordFormat, TelemetryType};
+pub use telemetry_kinesis_contract::{FlushStrategy, RecordFormat, Spill, TelemetryType};
 
 pub use parse::ConfigError;
 use parse::{Lookup, error, parse_host, parse_types};
@@ -79,8 +79,10 @@ pub struct Config {
     pub record_format: RecordFormat,
     /// Flush strategy.
     pub flush: FlushStrategy,
-    /// Byte cap of the buffer.
+    /// Byte cap of the memory for telemetry.
     pub buffer_cap_bytes: NonZeroUsize,
+    /// Whether undeliverable events are spilled to standard output.
+    pub spill: Spill,
     /// Function identity.
     pub function: FunctionIdentity,
 }
@@ -161,6 +163,7 @@ impl Config {
         };
         let buffer_cap_bytes = NonZeroUsize::new(buffer_cap_bytes)
             .ok_or_else(|| error(BUFFER_CAP_BYTES, "0", "a positive byte count"))?;
+        let spill = get.parsed(SPILL, &Spill::expected())?.unwrap_or_default();
         let function = FunctionIdentity {
             name: get.value(FUNCTION_NAME).unwrap_or_default(),
             version: get.value(FUNCTION_VERSION).unwrap_or_default(),
@@ -176,6 +179,7 @@ impl Config {
             record_format,
             flush,
             buffer_cap_bytes,
+            spill,
             function,
         })
     }
