@@ -58,9 +58,12 @@ impl Buffer {
         evicted
     }
 
-    /// Removes every event not checked out, oldest first.
-    pub fn drain(&mut self) -> Vec<Item> {
-        self.evict_to(0)
+    /// Removes every event, checked out ones included (the end: a call still in flight
+    /// is abandoned), oldest first.
+    pub fn drain_all(&mut self) -> Vec<Item> {
+        self.checked_out = 0;
+        self.bytes = 0;
+        self.slots.drain(..).map(|slot| slot.item).collect()
     }
 
     /// Checks out a prefix of the buffer: `plan` sees the events in order and returns a
@@ -181,7 +184,10 @@ mod tests {
         assert_eq!(take(&mut buffer, 10), vec![1, 3, 4, 5]);
         buffer.complete(&[]);
         assert_eq!(buffer.len(), 4);
-        assert_eq!(buffer.drain().len(), 4);
+        take(&mut buffer, 1);
+        assert_eq!(buffer.drain_all().len(), 4);
         assert_eq!(buffer.bytes(), 0);
+        buffer.complete(&[]);
+        assert!(buffer.is_empty());
     }
 }

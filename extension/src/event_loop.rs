@@ -25,21 +25,23 @@ pub async fn run(
     started: &Started,
     signals: &mut Signals,
 ) -> ExitCode {
-    let ingest = started.ingest.as_ref();
-    let dispatcher = &started.dispatcher;
     let mut policy = FlushPolicy::new(config.flush, Instant::now());
-    dispatcher
+    started
+        .dispatcher
         .set_background(policy.background_dispatch())
         .await;
     let runtime_done_wait =
         Duration::from_millis(u64::from(config.buffering.timeout_ms)) + RUNTIME_DONE_GRACE;
     let platform = config.types.contains(&TelemetryType::Platform);
     let mut last_request: Option<String> = None;
+    // From the first `next` on, Lambda runs the runtime's INIT: the dispatcher builds the
+    // Kinesis client and opens its connection meanwhile, so the first invocation finds
+    // them ready and the cold start does not wait for them.
+    started.kinesis_gate.notify_one();
     loop {
         let event = tokio::select! {
             event = extension.next() => event,
             signal = signals.recv() => {
-                started.kinesis_gate.notify_one();
                 let ending = Ending::Signal(signal);
                 return shutdown::run(started, ending, shutdown::signal_deadline(), None).await;
             }
@@ -55,31 +57,17 @@ pub async fn run(
                 return ExitCode::FAILURE;
             }
         };
-        // Idempotent: a permit is kept for the dispatcher if it is not waiting yet.
-        started.kinesis_gate.notify_one();
         match event {
             NextEvent::Invoke {
                 request_id,
                 deadline_ms,
             } => {
-                let now = Instant::now();
-                if ingest.is_empty() {
-                    policy.drained(now);
-                }
-                let flush_at_end = policy.on_invoke(now).flush_at_end;
-                if flush_at_end {
-                    if platform {
-                        // The invocation ends by its deadline at the latest: never wait
-                        // past it for its runtimeDone.
-                        let deadline = deadline_instant(deadline_ms, Duration::ZERO);
-                        if !ingest.wait_runtime_done(&request_id, deadline).await {
-                            debug!(%request_id, "no runtimeDone by the deadline; flushing anyway");
-                        }
-                    }
-                    debug!(%request_id, "flushing before next");
-                    let report = dispatcher.flush(Instant::now() + END_FLUSH_BUDGET).await;
-                    if report.is_some_and(|report| report.undelivered == 0) {
-                        policy.drained(Instant::now());
+                // A signal ends the extension even in the middle of an end flush.
+                tokio::select! {
+                    () = on_invoke(started, &mut policy, platform, &request_id, deadline_ms) => {}
+                    signal = signals.recv() => {
+                        let ending = Ending::Signal(signal);
+                        return shutdown::run(started, ending, shutdown::signal_deadline(), None).await;
                     }
                 }
                 last_request = Some(request_id);
@@ -98,5 +86,39 @@ pub async fn run(
                 return shutdown::run(started, ending, deadline, last).await;
             }
         }
+    }
+}
+
+/// An INVOKE: flush before calling `next` when the policy says so.
+async fn on_invoke(
+    started: &Started,
+    policy: &mut FlushPolicy,
+    platform: bool,
+    request_id: &str,
+    deadline_ms: i64,
+) {
+    let ingest = started.ingest.as_ref();
+    let now = Instant::now();
+    if ingest.is_empty() {
+        policy.drained(now);
+    }
+    if !policy.on_invoke(now).flush_at_end {
+        return;
+    }
+    if platform {
+        // The invocation ends by its deadline at the latest: never wait past it for its
+        // runtimeDone.
+        let deadline = deadline_instant(deadline_ms, Duration::ZERO);
+        if !ingest.wait_runtime_done(request_id, deadline).await {
+            debug!(%request_id, "no runtimeDone by the deadline; flushing anyway");
+        }
+    }
+    debug!(%request_id, "flushing before next");
+    let report = started
+        .dispatcher
+        .flush(Instant::now() + END_FLUSH_BUDGET)
+        .await;
+    if report.is_some_and(|report| report.undelivered == 0) {
+        policy.drained(Instant::now());
     }
 }

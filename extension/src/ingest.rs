@@ -209,10 +209,10 @@ impl Ingest {
         self.pushed.notify_one();
     }
 
-    /// Spills every event left (at SHUTDOWN, after the last flush), writing until
-    /// `deadline`; returns what became of them.
+    /// Spills every event left, those of a call still in flight included (at the end,
+    /// after the last flush), writing until `deadline`; returns what became of them.
     pub fn spill_rest(&self, deadline: Instant) -> Spilled {
-        let rest = self.lock().buffer.drain();
+        let rest = self.lock().buffer.drain_all();
         let outcome = self.spiller.write(&rest, Some(deadline));
         self.count(outcome);
         outcome

@@ -30,6 +30,12 @@ pub trait Sink {
         &self,
         entries: &[Entry],
     ) -> impl Future<Output = Result<Vec<bool>, PutError>> + Send;
+
+    /// Prepares what the first call needs (credentials, TLS roots, a connection), so that
+    /// it costs the first invocation nothing. The default does nothing.
+    fn warm_up(&self) -> impl Future<Output = ()> + Send {
+        std::future::ready(())
+    }
 }
 
 /// PutRecords to a Kinesis stream.
@@ -63,6 +69,21 @@ impl KinesisSink {
 }
 
 impl Sink for KinesisSink {
+    /// A PutRecords call without records: Kinesis refuses it without storing or billing
+    /// anything, and the call has loaded the credentials and the TLS roots and left an
+    /// open connection in the pool.
+    async fn warm_up(&self) {
+        let request = match &self.stream {
+            StreamTarget::Name(name) => self.client.put_records().stream_name(name),
+            StreamTarget::Arn { arn, .. } => self.client.put_records().stream_arn(arn),
+        };
+        let result = request.set_records(Some(Vec::new())).send().await;
+        let reached = result
+            .as_ref()
+            .map_or_else(|error| error.raw_response().is_some(), |_| true);
+        tracing::debug!(reached, "Kinesis connection prepared");
+    }
+
     async fn put_records(&self, entries: &[Entry]) -> Result<Vec<bool>, PutError> {
         let records = entries
             .iter()

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use tokio::time::Instant;
-use tracing::info;
+use tracing::{debug, info};
 
 use crate::start::Started;
 
@@ -41,7 +41,15 @@ pub async fn run(
 ) -> ExitCode {
     let ingest = started.ingest.as_ref();
     let dispatcher = &started.dispatcher;
-    dispatcher.stop_by(deadline);
+    // A call in flight is cut early enough to spill what is buffered now (what is left
+    // only shrinks).
+    let spill_from = if ingest.spills() {
+        let time = crate::dispatcher::spill_time(ingest.len(), ingest.bytes());
+        deadline.checked_sub(time).unwrap_or(deadline)
+    } else {
+        deadline
+    };
+    dispatcher.stop_by(spill_from);
     if let Some((request_id, wait)) = last {
         // At most half the budget.
         let now = Instant::now();
@@ -50,10 +58,12 @@ pub async fn run(
             .wait_runtime_done(request_id, (now + wait).min(half))
             .await;
     }
-    let flushed = tokio::time::timeout_at(deadline, dispatcher.finish(deadline))
+    debug!(left = ?deadline.saturating_duration_since(Instant::now()), "final flush");
+    let flushed = tokio::time::timeout_at(spill_from, dispatcher.finish(deadline))
         .await
         .ok()
         .flatten();
+    debug!(left = ?deadline.saturating_duration_since(Instant::now()), flushed = flushed.is_some(), "spilling what is left");
     let undelivered = ingest.len();
     let spilled = ingest.spill_rest(deadline);
     let drops = flushed.map_or_else(|| ingest.drops(), |report| report.drops);

@@ -8,8 +8,9 @@ use std::sync::{Mutex, PoisonError};
 
 use telemetry_kinesis_contract::Spill;
 use telemetry_kinesis_contract::payload::id_of;
-use telemetry_kinesis_contract::spill::lines;
+use telemetry_kinesis_contract::spill;
 use tokio::time::Instant;
+use tracing::{debug, warn};
 
 use crate::record::Item;
 
@@ -67,21 +68,16 @@ impl Spiller {
         let mut written = 0;
         for chunk in telemetry.chunks(CHUNK) {
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                debug!(left = total - written, "spilling stopped at the deadline");
                 break;
             }
-            let mut text = String::new();
+            let mut text = Vec::new();
             for item in chunk {
                 let id = id_of(&item.data).unwrap_or_default();
-                for line in lines(&self.stream, &item.partition_key, id, &item.data) {
-                    text.push_str(&line);
-                    text.push('\n');
-                }
+                spill::write(&mut text, &self.stream, &item.partition_key, id, &item.data);
             }
-            if out
-                .write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .is_err()
-            {
+            if let Err(error) = out.write_all(&text).and_then(|()| out.flush()) {
+                warn!(%error, "spilling to standard output failed");
                 break;
             }
             written += chunk.len() as u64;

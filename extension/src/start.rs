@@ -40,7 +40,7 @@ pub struct Started {
     pub ingest: Arc<Ingest>,
     /// The dispatcher.
     pub dispatcher: DispatcherHandle,
-    /// Opened at the first lifecycle event: the dispatcher then builds its Kinesis client.
+    /// Opened with the first `next`: the dispatcher then builds its Kinesis client.
     pub kinesis_gate: Arc<Notify>,
 }
 
@@ -84,8 +84,8 @@ pub async fn start(
         cancel.clone(),
     ));
     let stream = config.stream.clone();
-    // The Kinesis client is built once the gate opens, not while INIT holds the function's
-    // cold start; events that arrive meanwhile wait in the buffer.
+    // The Kinesis client is built once the gate opens, not while the extension's INIT holds
+    // the function's cold start; events that arrive meanwhile wait in the buffer.
     let kinesis_gate = Arc::new(Notify::new());
     let gate = Arc::clone(&kinesis_gate);
     let cancelled = cancel.clone();

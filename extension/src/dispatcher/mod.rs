@@ -31,10 +31,13 @@ use crate::kinesis::Sink;
 
 /// Drops are reported at most this often (and always before a final flush).
 pub const DROPS_REPORT_INTERVAL: Duration = Duration::from_secs(5);
-/// Spilling is assumed to write at least this many bytes a second: a flush with a
-/// deadline stops early enough to spill what is left.
-pub const SPILL_BYTES_PER_SECOND: usize = 50 * 1024 * 1024;
-/// Time kept for spilling beyond the estimate from the bytes left.
+/// Spilling is assumed to write at least this many bytes a second, and to spend at most
+/// [`SPILL_TIME_PER_EVENT`] on each event besides: a flush with a deadline stops early
+/// enough to spill what is left, even on the small CPU share of a 128 MB function.
+pub const SPILL_BYTES_PER_SECOND: usize = 20 * 1024 * 1024;
+/// See [`SPILL_BYTES_PER_SECOND`].
+pub const SPILL_TIME_PER_EVENT: Duration = Duration::from_micros(5);
+/// Time kept for spilling beyond the estimate.
 const SPILL_MARGIN: Duration = Duration::from_millis(20);
 /// A call holds at most this fraction of the budget: its copies (the KPL aggregate and the
 /// request body) come out of the same memory.
@@ -47,6 +50,9 @@ pub const CALL_COPIES: f64 = 2.5;
 pub fn max_call_bytes(cap: usize) -> usize {
     (cap / CALL_FRACTION_OF_BUDGET).clamp(1, MAX_BYTES_PER_CALL)
 }
+
+/// Longest time spent preparing the Kinesis connection before serving commands.
+pub const WARM_UP_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// What a flush achieved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,8 +147,14 @@ where
     let (commands, receiver) = mpsc::channel(8);
     let (stop_by, stop_by_receiver) = watch::channel(None);
     let task = tokio::spawn(async move {
+        let sink = sink.await;
+        // Events already buffered make the first call the preparation; otherwise prepare
+        // with a call of its own, bounded so a silent endpoint cannot hold the dispatcher.
+        if ingest.is_empty() {
+            let _ = tokio::time::timeout(WARM_UP_TIMEOUT, sink.warm_up()).await;
+        }
         let dispatcher = Dispatcher {
-            sink: sink.await,
+            sink,
             ingest,
             format,
             max_call_bytes,
@@ -204,9 +216,8 @@ impl<S: Sink + Sync> Dispatcher<S> {
         self.retry_at = None;
         loop {
             let until = if last && self.ingest.spills() {
-                deadline
-                    .checked_sub(spill_time(self.ingest.bytes()))
-                    .unwrap_or(deadline)
+                let time = spill_time(self.ingest.len(), self.ingest.bytes());
+                deadline.checked_sub(time).unwrap_or(deadline)
             } else {
                 deadline
             };
@@ -267,9 +278,11 @@ impl<S: Sink + Sync> Dispatcher<S> {
     }
 }
 
-/// How long spilling `bytes` may take.
-fn spill_time(bytes: usize) -> Duration {
-    Duration::from_secs_f64(bytes as f64 / SPILL_BYTES_PER_SECOND as f64) + SPILL_MARGIN
+/// How long spilling `events` of `bytes` may take.
+pub fn spill_time(events: usize, bytes: usize) -> Duration {
+    Duration::from_secs_f64(bytes as f64 / SPILL_BYTES_PER_SECOND as f64)
+        + SPILL_TIME_PER_EVENT.saturating_mul(u32::try_from(events).unwrap_or(u32::MAX))
+        + SPILL_MARGIN
 }
 
 async fn wait_until(at: Option<Instant>) {

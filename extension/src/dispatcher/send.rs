@@ -109,13 +109,13 @@ async fn bounded<T>(
         tokio::select! {
             result = &mut call => return Bounded::Done(result),
             () = tokio::time::sleep_until(until) => {
-                return if until < cut_at { Bounded::TimedOut } else { Bounded::Cut };
+                return if until == limit { Bounded::TimedOut } else { Bounded::Cut };
             }
             changed = stop_by.changed() => {
                 if changed.is_err() {
                     return match tokio::time::timeout_at(until, call).await {
                         Ok(result) => Bounded::Done(result),
-                        Err(_) if until < cut_at => Bounded::TimedOut,
+                        Err(_) if until == limit => Bounded::TimedOut,
                         Err(_) => Bounded::Cut,
                     };
                 }

@@ -39,6 +39,8 @@ pub const MAX_CONNECTIONS: usize = 128;
 const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
 /// Longest wait after failed accepts.
 const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+/// Failed accepts are logged at most this often.
+const ACCEPT_WARNING_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Binds the listener.
 pub async fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
@@ -50,6 +52,8 @@ pub async fn serve(listener: TcpListener, ingest: Arc<Ingest>, cancel: Cancellat
     let mut tasks = JoinSet::new();
     let mut open: Connections<tokio::task::Id, tokio::task::AbortHandle> = Connections::default();
     let mut accept_wait = Duration::ZERO;
+    let mut last_warning: Option<tokio::time::Instant> = None;
+    let mut failed_accepts = 0u64;
     loop {
         tokio::select! {
             () = cancel.cancelled() => break,
@@ -71,8 +75,11 @@ pub async fn serve(listener: TcpListener, ingest: Arc<Ingest>, cancel: Cancellat
                 Err(error) => {
                     // Out of descriptors (or another transient failure): free one and wait
                     // rather than spin.
-                    if accept_wait.is_zero() {
-                        warn!(%error, open = open.len(), "accepting a telemetry connection failed; backing off");
+                    failed_accepts += 1;
+                    if last_warning.is_none_or(|last| last.elapsed() >= ACCEPT_WARNING_INTERVAL) {
+                        warn!(%error, open = open.len(), failed_accepts, "accepting telemetry connections fails; backing off");
+                        last_warning = Some(tokio::time::Instant::now());
+                        failed_accepts = 0;
                     }
                     if let Some(oldest) = open.take_oldest_idle() {
                         oldest.abort();

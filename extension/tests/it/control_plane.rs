@@ -97,7 +97,8 @@ impl ControlPlane {
         self.push(json!({
             "eventType": "INVOKE",
             "requestId": request_id,
-            "deadlineMs": unix_ms_in(Duration::from_secs(30)),
+            // Relative until served: Lambda sets the deadline when it sends the event.
+            "deadlineInMs": 30_000,
             "invokedFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:f",
             "tracing": {"type": "X-Amzn-Trace-Id", "value": "Root=1"}
         }));
@@ -108,7 +109,7 @@ impl ControlPlane {
         self.push(json!({
             "eventType": "SHUTDOWN",
             "shutdownReason": "spindown",
-            "deadlineMs": unix_ms_in(budget),
+            "deadlineInMs": budget.as_millis() as u64,
         }));
     }
 
@@ -156,6 +157,15 @@ impl ControlPlane {
     pub fn registered_name(&self) -> Option<String> {
         self.state.registered.borrow().clone()
     }
+}
+
+/// The event as Lambda sends it: its deadline counted from now.
+fn served(mut event: Value) -> Value {
+    if let Some(relative) = event["deadlineInMs"].as_u64() {
+        event["deadlineMs"] = json!(unix_ms_in(Duration::from_millis(relative)));
+        event.as_object_mut().unwrap().remove("deadlineInMs");
+    }
+    event
 }
 
 fn respond(status: StatusCode, body: Value, headers: &[(&str, &str)]) -> Response<Full<Bytes>> {
@@ -212,7 +222,7 @@ async fn handle(
             state.next_polls.send_modify(|polls| *polls += 1);
             loop {
                 let notified = state.event_added.notified();
-                let event = state.events.lock().unwrap().pop_front();
+                let event = state.events.lock().unwrap().pop_front().map(served);
                 if let Some(event) = event {
                     state.taken.send_modify(|taken| *taken += 1);
                     return Ok(respond(StatusCode::OK, event, &[]));

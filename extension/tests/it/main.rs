@@ -3,8 +3,11 @@
 
 mod batches;
 mod control_plane;
+mod edges;
 mod faults;
+mod hygiene;
 mod init;
 mod memory;
 mod moto;
 mod process;
+mod tally;

@@ -45,7 +45,10 @@ pub fn lambda_env(control: &ControlPlane, port: u16) -> Vec<(String, String)> {
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
         ("AWS_REGION", "us-east-1".to_owned()),
         ("TELEMETRY_KINESIS_LISTENER_PORT", port.to_string()),
-        ("RUST_LOG", "info".to_owned()),
+        (
+            "RUST_LOG",
+            std::env::var("EXTENSION_LOG").unwrap_or_else(|_| "info".to_owned()),
+        ),
     ]
     .into_iter()
     .map(|(key, value)| (key.to_owned(), value))
@@ -54,7 +57,27 @@ pub fn lambda_env(control: &ControlPlane, port: u16) -> Vec<(String, String)> {
 
 impl Extension {
     pub fn spawn(env: impl IntoIterator<Item = (String, String)>) -> Self {
-        let mut child = Command::new(BINARY)
+        Self::spawn_command(Command::new(BINARY), env)
+    }
+
+    /// Spawns the extension with at most `limit` open file descriptors (Lambda's is 1,024).
+    pub fn spawn_with_fd_limit(
+        env: impl IntoIterator<Item = (String, String)>,
+        limit: u32,
+    ) -> Self {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {limit} && exec \"$0\""))
+            .arg(BINARY);
+        Self::spawn_command(command, env)
+    }
+
+    fn spawn_command(
+        mut command: Command,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Self {
+        let mut child = command
             .env_clear()
             .envs(env)
             .stdin(Stdio::null())
@@ -136,6 +159,18 @@ impl Extension {
     /// `VmRSS` in KiB.
     pub fn rss_kib(&self) -> u64 {
         status_field(self.pid(), "VmRSS:")
+    }
+
+    /// CPU time used so far (user and system), from `/proc/<pid>/stat`.
+    pub fn cpu_time(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
+        // Fields after the command name (which may hold spaces): utime is the 14th field
+        // of the line, stime the 15th, in clock ticks.
+        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        // USER_HZ: 100 on every Linux architecture Lambda runs.
+        Duration::from_millis(ticks * 10)
     }
 }
 
