@@ -8,8 +8,8 @@ use tokio::time::Instant;
 use tracing::{debug, error};
 
 use crate::clock::deadline_instant;
-use crate::config::{Config, TelemetryType};
-use crate::extensions_api::{ErrorPhase, ExtensionsClient, NextEvent};
+use crate::config::{Config, FlushStrategy, TelemetryType};
+use crate::extensions_api::{ErrorPhase, Events, ExtensionsClient, NextEvent};
 use crate::flush::{END_FLUSH_BUDGET, FlushPolicy};
 use crate::shutdown::{self, Ending};
 use crate::signals::Signals;
@@ -25,7 +25,13 @@ pub async fn run(
     started: &Started,
     signals: &mut Signals,
 ) -> ExitCode {
-    let mut policy = FlushPolicy::new(config.flush, Instant::now());
+    // Without INVOKE events there is nothing to flush around: send in the background.
+    let flush = if extension.events() == Events::InvokeAndShutdown {
+        config.flush
+    } else {
+        FlushStrategy::Background
+    };
+    let mut policy = FlushPolicy::new(flush, Instant::now());
     started
         .dispatcher
         .set_background(policy.background_dispatch())
@@ -76,7 +82,7 @@ pub async fn run(
                 shutdown_reason,
                 deadline_ms,
             } => {
-                let deadline = deadline_instant(deadline_ms, shutdown::MARGIN);
+                let deadline = deadline_instant(deadline_ms, Duration::ZERO);
                 let last = if platform {
                     last_request.as_deref().map(|id| (id, runtime_done_wait))
                 } else {

@@ -43,6 +43,8 @@ struct Inner {
     /// Bytes reserved by bodies being read.
     reserved: usize,
     drops: Drops,
+    /// When the buffer last went from empty to holding events.
+    filled_since: Option<Instant>,
 }
 
 /// The buffer and what goes with it; cheap critical sections under one mutex.
@@ -52,6 +54,7 @@ pub struct Ingest {
     spiller: Spiller,
     pushed: Notify,
     released: Notify,
+    restored: Notify,
     runtime_done: watch::Sender<VecDeque<String>>,
 }
 
@@ -78,11 +81,13 @@ impl Ingest {
                 encoder,
                 reserved: 0,
                 drops: Drops::default(),
+                filled_since: None,
             }),
             limit,
             spiller,
             pushed: Notify::new(),
             released: Notify::new(),
+            restored: Notify::new(),
             runtime_done: watch::Sender::new(VecDeque::new()),
         }
     }
@@ -134,6 +139,7 @@ impl Ingest {
         };
         let mut finished = Vec::new();
         let mut accepted = 0;
+        let mut restored = false;
         let evicted = {
             let mut inner = self.lock();
             let Inner {
@@ -141,8 +147,15 @@ impl Ingest {
                 encoder,
                 reserved,
                 drops,
+                filled_since,
             } = &mut *inner;
+            // Fresh ids for every batch: a SnapStart restore can happen between any two.
+            encoder.refresh_ids();
+            if buffer.is_empty() && !batch.events.is_empty() {
+                *filled_since = Some(Instant::now());
+            }
             for event in &batch.events {
+                restored |= event.kind.starts_with("platform.restore");
                 // The extension's own spill lines come back as `extension` events.
                 if event.kind == "extension" && event.record.get().contains(SPILL_MARKER) {
                     continue;
@@ -159,6 +172,9 @@ impl Ingest {
         self.dispose(&evicted);
         if accepted > 0 {
             self.pushed.notify_one();
+        }
+        if restored {
+            self.restored.notify_one();
         }
         if !finished.is_empty() {
             self.runtime_done.send_modify(|recent| {
@@ -201,6 +217,9 @@ impl Ingest {
         let evicted = {
             let mut inner = self.lock();
             let item = inner.encoder.encode_own(time, kind, record);
+            if inner.buffer.is_empty() {
+                inner.filled_since = Some(Instant::now());
+            }
             inner.buffer.push(item);
             let room = self.limit.saturating_sub(inner.reserved);
             inner.buffer.evict_to(room)
@@ -251,6 +270,21 @@ impl Ingest {
     /// Resolves when events were added since the last call (one waiter: the dispatcher).
     pub async fn pushed(&self) {
         self.pushed.notified().await;
+    }
+
+    /// Resolves when a SnapStart restore was seen (`platform.restore*` events) since the
+    /// last call (one waiter: the dispatcher).
+    pub async fn restored(&self) {
+        self.restored.notified().await;
+    }
+
+    /// Since when events have been waiting (`None` when the buffer is empty).
+    pub fn waiting_since(&self) -> Option<Instant> {
+        let mut inner = self.lock();
+        if inner.buffer.is_empty() {
+            inner.filled_since = None;
+        }
+        inner.filled_since
     }
 
     /// Waits until `request_id`'s `platform.runtimeDone` has arrived, or `deadline`.

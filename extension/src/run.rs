@@ -6,11 +6,11 @@ use std::process::ExitCode;
 use telemetry_kinesis_contract::names::EXTENSION_NAME;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::{error, warn};
+use tracing::{error, info, warn};
 
 use crate::config::{self, Config};
 use crate::event_loop;
-use crate::extensions_api::{ErrorPhase, ExtensionsClient, http_client};
+use crate::extensions_api::{ApiError, ErrorPhase, Events, ExtensionsClient, http_client};
 use crate::signals::Signals;
 use crate::start::{self, error_type};
 
@@ -41,7 +41,7 @@ pub async fn run(lookup: impl Fn(&str) -> Option<String>, name: &str) -> ExitCod
             return ExitCode::FAILURE;
         }
     };
-    let extension = match ExtensionsClient::register(http_client(), &api, name).await {
+    let extension = match register(&api, name, &config::initialization_type(&lookup)).await {
         Ok(extension) => extension,
         Err(error) => {
             error!(%error, "register failed");
@@ -54,7 +54,7 @@ pub async fn run(lookup: impl Fn(&str) -> Option<String>, name: &str) -> ExitCod
     };
     let cancel = CancellationToken::new();
     let mut tasks = JoinSet::new();
-    let started = start::start(&extension, &config, instance_id(), &cancel, &mut tasks).await;
+    let started = start::start(&extension, &config, &instance_id(), &cancel, &mut tasks).await;
     let code = match started {
         Ok(started) => event_loop::run(&extension, &config, &started, &mut signals).await,
         Err((kind, message)) => init_failed(&extension, kind, &message).await,
@@ -62,6 +62,28 @@ pub async fn run(lookup: impl Fn(&str) -> Option<String>, name: &str) -> ExitCod
     cancel.cancel();
     while tasks.join_next().await.is_some() {}
     code
+}
+
+/// Registers for INVOKE and SHUTDOWN, or SHUTDOWN only where Lambda offers no INVOKE
+/// events: Managed Instances, and any environment that refuses them.
+async fn register(
+    api: &str,
+    name: &str,
+    initialization: &config::InitializationType,
+) -> Result<ExtensionsClient, ApiError> {
+    if !initialization.offers_invoke() {
+        info!(
+            "Lambda Managed Instances: registering for SHUTDOWN only; telemetry is sent in the background"
+        );
+        return ExtensionsClient::register(http_client(), api, name, Events::ShutdownOnly).await;
+    }
+    match ExtensionsClient::register(http_client(), api, name, Events::InvokeAndShutdown).await {
+        Err(ApiError::Status { status, body, .. }) if status.is_client_error() => {
+            info!(%status, answer = %body, "INVOKE events refused: registering for SHUTDOWN only; telemetry is sent in the background");
+            ExtensionsClient::register(http_client(), api, name, Events::ShutdownOnly).await
+        }
+        registered => registered,
+    }
 }
 
 async fn init_failed(extension: &ExtensionsClient, kind: &str, message: &str) -> ExitCode {

@@ -1,6 +1,10 @@
 //! The end: at SHUTDOWN (or a termination signal, with a short budget of its own), flush
 //! until the deadline while keeping time to spill, spill whatever is left, log the exact
 //! counts and exit 0.
+//!
+//! Times, from the hard deadline (SIGKILL) back: [`EXIT_MARGIN`] to log and exit; before
+//! it, spilling may run; sending stops [`MARGIN`] before the hard deadline, earlier by the
+//! time spilling what is left is estimated to take.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -10,11 +14,14 @@ use tracing::{debug, info};
 
 use crate::start::Started;
 
-/// Kept free before the SHUTDOWN deadline to log and exit before the SIGKILL.
+/// Sending to Kinesis stops this long before the hard deadline at the latest.
 pub const MARGIN: Duration = Duration::from_millis(250);
+/// Kept free before the hard deadline to log the counts and exit: spilling may use the rest
+/// of [`MARGIN`] when a starved CPU makes it slower than estimated.
+pub const EXIT_MARGIN: Duration = Duration::from_millis(50);
 /// The whole budget after a termination signal (a container runtime's stop, a developer's
 /// Ctrl-C): flush, spill and exit within it.
-pub const SIGNAL_BUDGET: Duration = Duration::from_millis(600);
+pub const SIGNAL_BUDGET: Duration = Duration::from_millis(500);
 
 /// Why the extension ends.
 #[derive(Debug, Clone)]
@@ -30,15 +37,20 @@ pub fn signal_deadline() -> Instant {
     Instant::now() + SIGNAL_BUDGET
 }
 
-/// Flushes, spills the rest and logs the counts. `last` is the last invocation and how
-/// long to wait for its `platform.runtimeDone` (busy functions return to `next` at once,
-/// so its telemetry may still be on its way).
+/// Flushes, spills the rest and logs the counts by `hard_deadline` (when Lambda kills the
+/// process). `last` is the last invocation and how long to wait for its
+/// `platform.runtimeDone` (busy functions return to `next` at once, so its telemetry may
+/// still be on its way).
 pub async fn run(
     started: &Started,
     ending: Ending,
-    deadline: Instant,
+    hard_deadline: Instant,
     last: Option<(&str, Duration)>,
 ) -> ExitCode {
+    let deadline = hard_deadline.checked_sub(MARGIN).unwrap_or(hard_deadline);
+    let spill_deadline = hard_deadline
+        .checked_sub(EXIT_MARGIN)
+        .unwrap_or(hard_deadline);
     let ingest = started.ingest.as_ref();
     let dispatcher = &started.dispatcher;
     // A call in flight is cut early enough to spill what is buffered now (what is left
@@ -65,7 +77,14 @@ pub async fn run(
         .flatten();
     debug!(left = ?deadline.saturating_duration_since(Instant::now()), flushed = flushed.is_some(), "spilling what is left");
     let undelivered = ingest.len();
-    let spilled = ingest.spill_rest(deadline);
+    if undelivered > 0 && ingest.spills() {
+        // Said first: a SIGKILL during the spill would cut the summary below.
+        info!(
+            undelivered,
+            "shutdown: spilling {undelivered} undelivered events"
+        );
+    }
+    let spilled = ingest.spill_rest(spill_deadline);
     let drops = flushed.map_or_else(|| ingest.drops(), |report| report.drops);
     let reason = match &ending {
         Ending::Shutdown(reason) => reason.as_str(),

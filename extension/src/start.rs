@@ -11,16 +11,21 @@ use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
 use crate::config::Config;
-use crate::dispatcher::{self, CALL_COPIES, DispatcherHandle};
-use crate::extensions_api::ExtensionsClient;
+use crate::dispatcher::{self, CALL_COPIES, DispatcherHandle, Linger, Settings};
+use crate::extensions_api::{Events, ExtensionsClient};
 use crate::ingest::Ingest;
 use crate::kinesis::KinesisSink;
-use crate::record::Encoder;
+use crate::record::{Encoder, Invocations};
 use crate::spill::Spiller;
 use crate::{listener, telemetry_api};
 
 /// Bound on resolving the destination host to choose the bind address.
 pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Background batching without INVOKE events (no freeze can strand what waits).
+pub const LINGER: Linger = Linger {
+    bytes: 256 * 1024,
+    age: Duration::from_millis(200),
+};
 
 /// Init error types reported to `init/error`.
 pub mod error_type {
@@ -51,7 +56,7 @@ pub type InitFailure = (&'static str, String);
 pub async fn start(
     extension: &ExtensionsClient,
     config: &Config,
-    instance: String,
+    instance: &str,
     cancel: &CancellationToken,
     tasks: &mut JoinSet<()>,
 ) -> Result<Started, InitFailure> {
@@ -75,7 +80,14 @@ pub async fn start(
     let max_call_bytes = dispatcher::max_call_bytes(cap);
     let call_reserve = (max_call_bytes as f64 * CALL_COPIES) as usize;
     let limit = cap.saturating_sub(call_reserve).max(max_call_bytes);
-    let encoder = Encoder::new(config.function.clone(), instance);
+    // Without INVOKE events (Managed Instances) invocations run concurrently.
+    let invoke_events = extension.events() == Events::InvokeAndShutdown;
+    let invocations = if invoke_events {
+        Invocations::Sequential
+    } else {
+        Invocations::Concurrent
+    };
+    let encoder = Encoder::new(config.function.clone(), instance, invocations);
     let spiller = Spiller::stdout(config.spill, config.stream.as_str());
     let ingest = Arc::new(Ingest::new(limit, encoder, spiller));
     tasks.spawn(listener::serve(
@@ -96,11 +108,14 @@ pub async fn start(
                 () = gate.notified() => {}
                 () = cancelled.cancelled() => {}
             }
-            KinesisSink::from_env(stream).await
         },
+        move || KinesisSink::from_env(stream.clone()),
         Arc::clone(&ingest),
-        config.record_format,
-        max_call_bytes,
+        Settings {
+            format: config.record_format,
+            max_call_bytes,
+            linger: (!invoke_events).then_some(LINGER),
+        },
         cancel.clone(),
     );
     tasks.spawn(async move {
@@ -110,7 +125,7 @@ pub async fn start(
         "http://{}:{}",
         config.destination_host, config.listener_port
     );
-    telemetry_api::subscribe(extension, &destination, &config.types, config.buffering)
+    let schema = telemetry_api::subscribe(extension, &destination, &config.types, config.buffering)
         .await
         .map_err(|error| {
             (
@@ -118,7 +133,7 @@ pub async fn start(
                 format!("Telemetry API subscription to {destination} failed: {error}"),
             )
         })?;
-    debug!(%address, %destination, "subscribed");
+    debug!(%address, %destination, schema, "subscribed");
     Ok(Started {
         ingest,
         dispatcher,

@@ -124,6 +124,28 @@ fn invalid_values_name_the_variable() {
 }
 
 #[test]
+fn initialization_types() {
+    let lookup = |value: &'static str| move |_: &str| Some(value.to_owned());
+    assert_eq!(initialization_type(|_| None), InitializationType::OnDemand);
+    assert_eq!(
+        initialization_type(lookup("lambda-managed-instances")),
+        InitializationType::ManagedInstances
+    );
+    assert!(!initialization_type(lookup("lambda-managed-instances")).offers_invoke());
+    assert_eq!(
+        initialization_type(lookup(" snap-start ")),
+        InitializationType::SnapStart
+    );
+    assert_eq!(
+        initialization_type(lookup("provisioned-concurrency")),
+        InitializationType::ProvisionedConcurrency
+    );
+    let other = initialization_type(lookup("something-new"));
+    assert_eq!(other, InitializationType::Other("something-new".into()));
+    assert!(other.offers_invoke());
+}
+
+#[test]
 fn runtime_api_forms() {
     let lookup = |value: &'static str| move |_: &str| Some(value.to_owned());
     assert_eq!(

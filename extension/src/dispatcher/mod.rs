@@ -54,6 +54,27 @@ pub fn max_call_bytes(cap: usize) -> usize {
 /// Longest time spent preparing the Kinesis connection before serving commands.
 pub const WARM_UP_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// In the background, wait for this much or this long before sending (where no freeze
+/// can strand what waits: Managed Instances), so records are fuller and cost less.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Linger {
+    /// Send once this many bytes are buffered...
+    pub bytes: usize,
+    /// ...or the oldest event has waited this long.
+    pub age: Duration,
+}
+
+/// How the dispatcher sends.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// The record format.
+    pub format: RecordFormat,
+    /// The largest call, in bytes.
+    pub max_call_bytes: usize,
+    /// Background batching; `None` sends as soon as events arrive.
+    pub linger: Option<Linger>,
+}
+
 /// What a flush achieved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlushReport {
@@ -116,11 +137,13 @@ impl DispatcherHandle {
 }
 
 /// The actor's state.
-pub struct Dispatcher<S> {
+pub struct Dispatcher<S, M> {
     sink: S,
+    make_sink: M,
     ingest: Arc<Ingest>,
     format: RecordFormat,
     max_call_bytes: usize,
+    linger: Option<Linger>,
     backoff: Backoff,
     attempt: AttemptTimeout,
     retry_at: Option<Instant>,
@@ -131,33 +154,33 @@ pub struct Dispatcher<S> {
     last_error: Option<String>,
 }
 
-/// Starts the dispatcher; `sink` is awaited inside the task so that building the AWS
-/// client never delays the run loop.
-pub fn spawn<S, F>(
-    sink: F,
+/// Starts the dispatcher: once `ready` resolves, it builds its sink with `make_sink` inside
+/// the task (building the AWS client never delays the run loop), and builds it again after
+/// a SnapStart restore (nothing made before the snapshot is trusted).
+pub fn spawn<S, F, M>(
+    ready: impl Future<Output = ()> + Send + 'static,
+    make_sink: M,
     ingest: Arc<Ingest>,
-    format: RecordFormat,
-    max_call_bytes: usize,
+    settings: Settings,
     cancel: CancellationToken,
 ) -> (DispatcherHandle, tokio::task::JoinHandle<()>)
 where
     S: Sink + Send + Sync + 'static,
     F: Future<Output = S> + Send + 'static,
+    M: Fn() -> F + Send + Sync + 'static,
 {
     let (commands, receiver) = mpsc::channel(8);
     let (stop_by, stop_by_receiver) = watch::channel(None);
     let task = tokio::spawn(async move {
-        let sink = sink.await;
-        // Events already buffered make the first call the preparation; otherwise prepare
-        // with a call of its own, bounded so a silent endpoint cannot hold the dispatcher.
-        if ingest.is_empty() {
-            let _ = tokio::time::timeout(WARM_UP_TIMEOUT, sink.warm_up()).await;
-        }
+        ready.await;
+        let sink = prepared(&make_sink, &ingest).await;
         let dispatcher = Dispatcher {
             sink,
+            make_sink,
             ingest,
-            format,
-            max_call_bytes,
+            format: settings.format,
+            max_call_bytes: settings.max_call_bytes,
+            linger: settings.linger,
             backoff: Backoff::default(),
             attempt: AttemptTimeout::default(),
             retry_at: None,
@@ -178,11 +201,43 @@ where
     )
 }
 
-impl<S: Sink + Sync> Dispatcher<S> {
+/// A new sink, its connection prepared: events already buffered make the first call the
+/// preparation; otherwise a call of its own, bounded so a silent endpoint cannot hold the
+/// dispatcher.
+async fn prepared<S: Sink, F: Future<Output = S>>(
+    make_sink: &impl Fn() -> F,
+    ingest: &Ingest,
+) -> S {
+    let sink = make_sink().await;
+    if ingest.is_empty() {
+        let _ = tokio::time::timeout(WARM_UP_TIMEOUT, sink.warm_up()).await;
+    }
+    sink
+}
+
+impl<S, F, M> Dispatcher<S, M>
+where
+    S: Sink + Sync,
+    F: Future<Output = S>,
+    M: Fn() -> F,
+{
+    /// When background sending is due: now, at a later instant (lingering), or never.
+    fn due(&self) -> Option<Instant> {
+        if !self.background {
+            return None;
+        }
+        let since = self.ingest.waiting_since()?;
+        let at = match self.linger {
+            Some(linger) if self.ingest.bytes() < linger.bytes => since + linger.age,
+            _ => since,
+        };
+        Some(at.max(self.retry_at.unwrap_or(at)))
+    }
+
     async fn run(mut self, mut commands: mpsc::Receiver<Command>, cancel: CancellationToken) {
         loop {
-            let pending = self.background && !self.ingest.is_empty();
-            let retry_at = self.retry_at;
+            let due = self.due();
+            let now = Instant::now();
             tokio::select! {
                 biased;
                 () = cancel.cancelled() => break,
@@ -197,14 +252,20 @@ impl<S: Sink + Sync> Dispatcher<S> {
                     }
                     Some(Command::Background(background)) => self.background = background,
                 },
-                () = wait_until(retry_at), if pending && retry_at.is_some() => self.retry_at = None,
-                () = std::future::ready(()), if pending && retry_at.is_none() => {
+                () = self.ingest.restored() => {
+                    tracing::info!("restored from a snapshot: reconnecting to Kinesis");
+                    self.sink = prepared(&self.make_sink, &self.ingest).await;
+                }
+                () = wait_until(due), if due.is_some_and(|due| due > now) => {}
+                () = std::future::ready(()), if due.is_some_and(|due| due <= now) => {
+                    self.retry_at = None;
                     let deadline = Instant::now() + self.attempt.get();
                     let outcome = self.send_once(deadline).await;
                     let wait = self.backoff.after(outcome);
                     self.retry_at = (!wait.is_zero()).then(|| Instant::now() + wait);
                 }
-                () = self.ingest.pushed(), if !pending => {}
+                // New events may make sending due (or due sooner).
+                () = self.ingest.pushed() => {}
             }
         }
     }

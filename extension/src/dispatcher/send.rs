@@ -20,7 +20,12 @@ enum Bounded<T> {
     Cut,
 }
 
-impl<S: Sink + Sync> Dispatcher<S> {
+impl<S, F, M> Dispatcher<S, M>
+where
+    S: Sink + Sync,
+    F: Future<Output = S>,
+    M: Fn() -> F,
+{
     /// One PutRecords call from the front of the buffer, cut at `deadline` at the latest.
     /// An empty buffer counts as delivered.
     pub(super) async fn send_once(&mut self, deadline: Instant) -> Outcome {

@@ -3,7 +3,7 @@ use super::*;
 use crate::batcher::Entry;
 use crate::config::FunctionIdentity;
 use crate::kinesis::PutError;
-use crate::record::Encoder;
+use crate::record::{Encoder, Invocations};
 use crate::spill::Spiller;
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -77,7 +77,7 @@ fn setup(
     *sink.standing.lock().unwrap() = standing;
     let ingest = Arc::new(Ingest::new(
         8 << 20,
-        Encoder::new(FunctionIdentity::default(), "t".into()),
+        Encoder::new(FunctionIdentity::default(), "t", Invocations::Sequential),
         Spiller::new(Spill::On, "s", Box::new(std::io::sink())),
     ));
     let batch: Vec<serde_json::Value> = (0..events)
@@ -86,11 +86,16 @@ fn setup(
     ingest
         .accept_batch(serde_json::to_string(&batch).unwrap().as_bytes())
         .unwrap();
+    let sink_for_task = Arc::clone(&sink);
     let (handle, _task) = spawn(
-        std::future::ready(Arc::clone(&sink)),
+        std::future::ready(()),
+        move || std::future::ready(Arc::clone(&sink_for_task)),
         Arc::clone(&ingest),
-        RecordFormat::Json,
-        MAX_BYTES_PER_CALL,
+        Settings {
+            format: RecordFormat::Json,
+            max_call_bytes: MAX_BYTES_PER_CALL,
+            linger: None,
+        },
         CancellationToken::new(),
     );
     (sink, ingest, handle)

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used)]
 use super::*;
 use crate::config::FunctionIdentity;
+use crate::record::Invocations;
 use std::io::Write;
 use std::sync::Arc;
 use telemetry_kinesis_contract::Spill;
@@ -22,7 +23,7 @@ fn ingest(limit: usize, spill: Spill) -> (Ingest, Shared) {
     let out = Shared::default();
     let ingest = Ingest::new(
         limit,
-        Encoder::new(FunctionIdentity::default(), "i".into()),
+        Encoder::new(FunctionIdentity::default(), "i", Invocations::Sequential),
         Spiller::new(spill, "s", Box::new(out.clone())),
     );
     (ingest, out)

@@ -24,6 +24,17 @@ pub enum TelemetryAnswer {
     Hangup,
 }
 
+/// Which Lambda the control plane behaves like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// Default functions: INVOKE and SHUTDOWN, every schema version.
+    Default,
+    /// Managed Instances: INVOKE registration refused with 403, schema `2025-01-29` only.
+    ManagedInstances,
+    /// An environment that predates schema `2025-01-29` and refuses it with 400.
+    OldSchemas,
+}
+
 /// An `init/error` or `exit/error` call.
 #[derive(Debug, Clone)]
 pub struct ReportedError {
@@ -34,6 +45,8 @@ pub struct ReportedError {
 
 struct State {
     telemetry: TelemetryAnswer,
+    model: Model,
+    registrations: watch::Sender<Vec<Value>>,
     events: Mutex<VecDeque<Value>>,
     event_added: Notify,
     registered: watch::Sender<Option<String>>,
@@ -62,10 +75,16 @@ pub fn unix_ms_in(delay: Duration) -> i64 {
 
 impl ControlPlane {
     pub async fn start(telemetry: TelemetryAnswer) -> Self {
+        Self::start_as(telemetry, Model::Default).await
+    }
+
+    pub async fn start_as(telemetry: TelemetryAnswer, model: Model) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let state = Arc::new(State {
             telemetry,
+            model,
+            registrations: watch::Sender::new(Vec::new()),
             events: Mutex::new(VecDeque::new()),
             event_added: Notify::new(),
             registered: watch::Sender::new(None),
@@ -154,6 +173,11 @@ impl ControlPlane {
         errors[0].clone()
     }
 
+    /// Every registration body received, in order.
+    pub fn registrations(&self) -> Vec<Value> {
+        self.state.registrations.borrow().clone()
+    }
+
     pub fn registered_name(&self) -> Option<String> {
         self.state.registered.borrow().clone()
     }
@@ -196,6 +220,20 @@ async fn handle(
     };
     match path.as_str() {
         "/2020-01-01/extension/register" => {
+            let registration: Value = serde_json::from_slice(&body)?;
+            let invoke = registration["events"]
+                .as_array()
+                .is_some_and(|events| events.iter().any(|event| event == "INVOKE"));
+            state
+                .registrations
+                .send_modify(|registrations| registrations.push(registration));
+            if invoke && state.model == Model::ManagedInstances {
+                return Ok(respond(
+                    StatusCode::FORBIDDEN,
+                    json!({"errorType": "Extension.InvalidEventType", "errorMessage": "INVOKE: ErrorInvalidEventType"}),
+                    &[],
+                ));
+            }
             state
                 .registered
                 .send_replace(Some(header("Lambda-Extension-Name")));
@@ -208,6 +246,19 @@ async fn handle(
         "/2022-07-01/telemetry" => match state.telemetry {
             TelemetryAnswer::Ok => {
                 let subscription: Value = serde_json::from_slice(&body)?;
+                let schema = subscription["schemaVersion"].as_str().unwrap_or_default();
+                let refused = match state.model {
+                    Model::Default => false,
+                    Model::ManagedInstances => schema != "2025-01-29",
+                    Model::OldSchemas => schema == "2025-01-29",
+                };
+                if refused {
+                    return Ok(respond(
+                        StatusCode::BAD_REQUEST,
+                        json!({"errorType": "ValidationError", "errorMessage": "schema validation error: schemaVersion"}),
+                        &[],
+                    ));
+                }
                 state.subscription.send_replace(Some(subscription));
                 Ok(respond(StatusCode::OK, json!("OK"), &[]))
             }

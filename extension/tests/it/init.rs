@@ -81,7 +81,7 @@ async fn subscribes_with_schema_types_and_buffering() {
     ));
     let mut extension = Extension::spawn(env);
     let subscription = control.wait_subscribed(WAIT).await;
-    assert_eq!(subscription["schemaVersion"], "2022-12-13");
+    assert_eq!(subscription["schemaVersion"], "2025-01-29");
     assert_eq!(
         subscription["destination"]["URI"],
         format!("http://sandbox.localdomain:{port}")

@@ -8,6 +8,7 @@ mod faults;
 mod hygiene;
 mod init;
 mod memory;
+mod models;
 mod moto;
 mod process;
 mod tally;
