@@ -4,6 +4,7 @@
 //! they are allocated; the memory budget (see `ingest.rs`) decides when to evict.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 
 use crate::record::Item;
 
@@ -13,18 +14,11 @@ use crate::record::Item;
 /// payload bytes.
 pub const ITEM_OVERHEAD_BYTES: usize = 160;
 
-#[derive(Debug)]
-struct Slot {
-    sequence: u64,
-    item: Item,
-}
-
 /// The buffered events, oldest first.
 #[derive(Debug, Default)]
 pub struct Buffer {
-    slots: VecDeque<Slot>,
+    slots: VecDeque<Item>,
     bytes: usize,
-    next_sequence: u64,
     checked_out: usize,
 }
 
@@ -37,11 +31,7 @@ impl Buffer {
     /// Appends an event.
     pub fn push(&mut self, item: Item) {
         self.bytes += cost(&item);
-        self.slots.push_back(Slot {
-            sequence: self.next_sequence,
-            item,
-        });
-        self.next_sequence += 1;
+        self.slots.push_back(item);
     }
 
     /// Removes the oldest events not checked out until the buffer holds at most `limit`
@@ -49,11 +39,11 @@ impl Buffer {
     pub fn evict_to(&mut self, limit: usize) -> Vec<Item> {
         let mut evicted = Vec::new();
         while self.bytes > limit && self.slots.len() > self.checked_out {
-            let Some(slot) = self.slots.remove(self.checked_out) else {
+            let Some(item) = self.slots.remove(self.checked_out) else {
                 break;
             };
-            self.bytes -= cost(&slot.item);
-            evicted.push(slot.item);
+            self.bytes -= cost(&item);
+            evicted.push(item);
         }
         evicted
     }
@@ -63,38 +53,40 @@ impl Buffer {
     pub fn drain_all(&mut self) -> Vec<Item> {
         self.checked_out = 0;
         self.bytes = 0;
-        self.slots.drain(..).map(|slot| slot.item).collect()
+        self.slots.drain(..).collect()
     }
 
     /// Checks out a prefix of the buffer: `plan` sees the events in order and returns a
-    /// value and how many of them it took. Nothing else may be checked out meanwhile.
+    /// value and how many of them it took. Nothing else may be checked out meanwhile; the
+    /// prefix keeps its positions until [`Self::complete`].
     pub fn check_out<T>(
         &mut self,
-        plan: impl FnOnce(&mut dyn Iterator<Item = (u64, &Item)>) -> (T, usize),
+        plan: impl FnOnce(&mut dyn Iterator<Item = &Item>) -> (T, usize),
     ) -> T {
-        let mut events = self.slots.iter().map(|slot| (slot.sequence, &slot.item));
+        let mut events = self.slots.iter();
         let (value, taken) = plan(&mut events);
         self.checked_out = taken.min(self.slots.len());
         value
     }
 
-    /// Ends a check-out: the acknowledged events leave, the others stay at the front.
-    pub fn complete(&mut self, acknowledged: &[u64]) {
-        let mut acknowledged: Vec<u64> = acknowledged.to_vec();
-        acknowledged.sort_unstable();
-        let mut kept = VecDeque::with_capacity(self.checked_out);
-        for _ in 0..self.checked_out {
-            let Some(slot) = self.slots.pop_front() else {
+    /// Ends a check-out: the events at the `acknowledged` positions (ascending ranges)
+    /// leave, the others stay at the front, in order.
+    pub fn complete(&mut self, acknowledged: &[Range<usize>]) {
+        let mut ranges = acknowledged.iter().peekable();
+        let mut kept = VecDeque::new();
+        for position in 0..self.checked_out {
+            let Some(item) = self.slots.pop_front() else {
                 break;
             };
-            if acknowledged.binary_search(&slot.sequence).is_ok() {
-                self.bytes -= cost(&slot.item);
+            while ranges.next_if(|range| range.end <= position).is_some() {}
+            if ranges.peek().is_some_and(|range| range.contains(&position)) {
+                self.bytes -= cost(&item);
             } else {
-                kept.push_back(slot);
+                kept.push_back(item);
             }
         }
-        while let Some(slot) = kept.pop_back() {
-            self.slots.push_front(slot);
+        while let Some(item) = kept.pop_back() {
+            self.slots.push_front(item);
         }
         self.checked_out = 0;
         if self.slots.is_empty() {
@@ -135,18 +127,31 @@ mod tests {
 
     const UNIT: usize = 1000 - ITEM_OVERHEAD_BYTES; // costs exactly 1000 bytes
 
+    /// Checks out up to `count` events; returns their labels (the first data byte).
     fn take(buffer: &mut Buffer, count: usize) -> Vec<u64> {
         buffer.check_out(|events| {
-            let taken: Vec<u64> = events.take(count).map(|(sequence, _)| sequence).collect();
+            let taken: Vec<u64> = events
+                .take(count)
+                .map(|item| u64::from(item.data[0]))
+                .collect();
             let len = taken.len();
             (taken, len)
         })
     }
 
-    fn filled(count: usize) -> Buffer {
+    fn labelled(label: u8) -> Item {
+        let mut data = vec![0; UNIT];
+        data[0] = label;
+        Item {
+            data: Bytes::from(data),
+            ..item(0)
+        }
+    }
+
+    fn filled(count: u8) -> Buffer {
         let mut buffer = Buffer::default();
-        for _ in 0..count {
-            buffer.push(item(UNIT));
+        for label in 0..count {
+            buffer.push(labelled(label));
         }
         buffer
     }
@@ -163,15 +168,16 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::single_range_in_vec_init)]
     fn checked_out_events_are_not_evicted() {
         let mut buffer = filled(5);
         assert_eq!(take(&mut buffer, 2), vec![0, 1]);
         assert_eq!(buffer.evict_to(0).len(), 3);
         assert_eq!(buffer.bytes(), 2_000);
-        buffer.complete(&[1]);
-        buffer.push(item(UNIT));
+        buffer.complete(&[1..2]);
+        buffer.push(labelled(5));
         assert_eq!(take(&mut buffer, 10), vec![0, 5]);
-        buffer.complete(&[0, 5]);
+        buffer.complete(&[0..2]);
         assert!(buffer.is_empty());
         assert_eq!(buffer.bytes(), 0);
     }
@@ -180,7 +186,7 @@ mod tests {
     fn failed_events_stay_in_order_at_the_front() {
         let mut buffer = filled(6);
         take(&mut buffer, 4);
-        buffer.complete(&[0, 2]);
+        buffer.complete(&[0..1, 2..3]);
         assert_eq!(take(&mut buffer, 10), vec![1, 3, 4, 5]);
         buffer.complete(&[]);
         assert_eq!(buffer.len(), 4);

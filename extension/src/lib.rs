@@ -24,6 +24,7 @@ mod kinesis;
 mod listener;
 pub mod logging;
 mod record;
+mod request_body;
 pub mod run;
 mod shutdown;
 mod signals;

@@ -56,6 +56,8 @@ pub struct Encoder {
     invocations: Invocations,
     id_prefix: String,
     sequence: u64,
+    /// The id being written, kept to reuse its allocation.
+    id: String,
     /// The key of the invocation in progress (or of INIT), shared by its events.
     current_key: Arc<str>,
     /// The key of events that belong to no invocation (concurrent invocations).
@@ -73,6 +75,7 @@ impl Encoder {
             invocations,
             id_prefix: fresh_id_prefix(),
             sequence: 0,
+            id: String::new(),
             last_request_key: Arc::clone(&current_key),
             current_key,
             environment_key: key_of(&format!("{ENVIRONMENT_PARTITION_KEY_PREFIX}{instance}")),
@@ -120,9 +123,12 @@ impl Encoder {
         own: bool,
     ) -> Item {
         self.sequence += 1;
-        let id = format!("{}-{}", self.id_prefix, self.sequence);
+        self.id.clear();
+        self.id.push_str(&self.id_prefix);
+        self.id.push('-');
+        self.id.push_str(itoa::Buffer::new().format(self.sequence));
         let data = payload::encode(&PayloadRef {
-            id: &id,
+            id: &self.id,
             time,
             kind,
             function_name: &self.identity.name,
@@ -259,6 +265,7 @@ mod tests {
             invocations: encoder.invocations,
             id_prefix: encoder.id_prefix.clone(),
             sequence: encoder.sequence,
+            id: String::new(),
             current_key: Arc::clone(&encoder.current_key),
             environment_key: Arc::clone(&encoder.environment_key),
             last_request_key: Arc::clone(&encoder.last_request_key),

@@ -49,7 +49,7 @@ where
                 let mut failed = 0;
                 for (entry, ok) in entries.iter().zip(accepted) {
                     if ok {
-                        acknowledged.extend_from_slice(&entry.events);
+                        acknowledged.push(entry.events.clone());
                     } else {
                         failed += 1;
                     }

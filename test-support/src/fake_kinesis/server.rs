@@ -88,7 +88,11 @@ async fn stop(
 }
 
 fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    text_response(status, body.to_string())
+}
+
+fn text_response(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
     response.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
@@ -200,5 +204,5 @@ fn store(state: &State, body: &[u8], behaviour: Behaviour) -> Response<Full<Byte
         }
     });
     drop(records);
-    json_response(StatusCode::OK, &put_records::answer(&results))
+    text_response(StatusCode::OK, put_records::answer(&results))
 }
