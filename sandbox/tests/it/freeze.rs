@@ -3,25 +3,14 @@
 //! and a counter that did not move while they were stopped; after the thaw, the extension
 //! itself waits for its thread to tick before ending the invocation.
 
-use crate::support::{
-    EXTENSION, extension_layer, scripted, stopped, thread_states, ticks, wait_for,
-};
-use sandbox::{Sandbox, SandboxConfig, Script};
+use crate::support::{stopped, thread_states, ticking, ticks, wait_for};
+use sandbox::{Sandbox, SandboxConfig};
 use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
 
 fn config(dir: &Path, freeze: bool) -> SandboxConfig {
-    SandboxConfig::new(
-        extension_layer(dir, &[EXTENSION]),
-        scripted(Script::default()),
-    )
-    .env(
-        "TEST_EXTENSION_TICKS_FILE",
-        dir.join("ticks").display().to_string(),
-    )
-    .env("TEST_EXTENSION_INVOKE_WAITS_FOR_TICK", "1")
-    .with_freeze(freeze)
+    ticking(dir).with_freeze(freeze)
 }
 
 #[tokio::test]

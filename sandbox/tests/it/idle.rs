@@ -3,10 +3,8 @@
 //! Proven as in `freeze`: every thread stopped and a background ticker that did not move
 //! across the gap; after it, the extension waits for its ticker before ending the invocation.
 
-use crate::support::{
-    EXTENSION, extension_layer, scripted, stopped, thread_states, ticks, wait_for,
-};
-use sandbox::{ExecutionModel, Sandbox, SandboxConfig, Script};
+use crate::support::{stopped, thread_states, ticking, ticks, wait_for};
+use sandbox::{ExecutionModel, Sandbox, SandboxConfig};
 use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
@@ -15,16 +13,7 @@ use std::time::Duration;
 const GAP: Duration = Duration::from_secs(2);
 
 fn config(dir: &Path, model: ExecutionModel) -> SandboxConfig {
-    SandboxConfig::new(
-        extension_layer(dir, &[EXTENSION]),
-        scripted(Script::default()),
-    )
-    .env(
-        "TEST_EXTENSION_TICKS_FILE",
-        dir.join("ticks").display().to_string(),
-    )
-    .env("TEST_EXTENSION_INVOKE_WAITS_FOR_TICK", "1")
-    .with_execution_model(model)
+    ticking(dir).with_execution_model(model)
 }
 
 /// Idles for `gap`, asserting the extension `pid` stayed stopped and its ticker still.

@@ -1,7 +1,7 @@
 //! Helpers: a layer holding the Python test extension, the Python function, event files,
 //! and waits on conditions (thread states, tick files).
 
-use sandbox::{Function, Layer, Script};
+use sandbox::{Function, Layer, SandboxConfig, Script};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -88,6 +88,20 @@ pub fn position_of(events: &[Value], event_type: &str) -> usize {
         .iter()
         .position(|event| event["type"] == event_type)
         .unwrap_or_else(|| panic!("no {event_type}: {events:#?}"))
+}
+
+/// The test extension with a background thread ticking into `dir/ticks`, which ends each
+/// invocation only once the thread ticked again, and the scripted function.
+pub fn ticking(dir: &Path) -> SandboxConfig {
+    SandboxConfig::new(
+        extension_layer(dir, &[EXTENSION]),
+        scripted(Script::default()),
+    )
+    .env(
+        "TEST_EXTENSION_TICKS_FILE",
+        dir.join("ticks").display().to_string(),
+    )
+    .env("TEST_EXTENSION_INVOKE_WAITS_FOR_TICK", "1")
 }
 
 /// How long any condition here may take to hold, on a loaded machine.
