@@ -4,6 +4,7 @@
 mod batches;
 mod control_plane;
 mod edges;
+mod execution_models;
 mod faults;
 mod hygiene;
 mod init;

@@ -14,10 +14,10 @@ use serde_json::{Value, json};
 
 use crate::process::{BINARY, free_port};
 
-const EXTENSION: &str = "telemetry-kinesis-extension";
+pub const EXTENSION: &str = "telemetry-kinesis-extension";
 
 /// A layer directory with the extension binary as `extensions/telemetry-kinesis-extension`.
-fn layer(root: &std::path::Path) -> Layer {
+pub fn layer(root: &std::path::Path) -> Layer {
     let extensions = root.join("extensions");
     std::fs::create_dir_all(&extensions).unwrap();
     std::os::unix::fs::symlink(BINARY, extensions.join(EXTENSION)).unwrap();
