@@ -10,7 +10,8 @@
 
 use std::process::ExitCode;
 
-use crate::deploy::SessionError;
+use crate::aws::ConnectError;
+use crate::invoke::LocalRunsUnavailable;
 use crate::options::OptionsError;
 
 /// Success.
@@ -56,13 +57,13 @@ pub fn code_for(report: &miette::Report) -> u8 {
     } else if report.downcast_ref::<OptionsError>().is_some()
         || report.downcast_ref::<ConfirmationRequired>().is_some()
         || report.downcast_ref::<InvalidOption>().is_some()
-        || matches!(
-            report.downcast_ref::<SessionError>(),
-            Some(SessionError::RegionOption(_))
-        )
+        || report.downcast_ref::<LocalRunsUnavailable>().is_some()
+        || report
+            .downcast_ref::<ConnectError>()
+            .is_some_and(ConnectError::is_usage)
     {
         USAGE
-    } else if report.downcast_ref::<SessionError>().is_some() {
+    } else if report.downcast_ref::<ConnectError>().is_some() {
         AWS_CONFIG
     } else {
         FAILURE
@@ -96,13 +97,14 @@ mod tests {
             USAGE
         );
         assert_eq!(
-            code_for(&miette::Report::new(SessionError::RegionOption(
+            code_for(&miette::Report::new(ConnectError::RegionOption(
                 "x".to_owned()
             ))),
             USAGE
         );
+        assert_eq!(code_for(&miette::Report::new(LocalRunsUnavailable)), USAGE);
         assert_eq!(
-            code_for(&miette::Report::new(SessionError::NoRegion)),
+            code_for(&miette::Report::new(ConnectError::NoRegion)),
             AWS_CONFIG
         );
         assert_eq!(code_for(&miette::miette!("anything else")), FAILURE);

@@ -16,6 +16,7 @@ pub mod output;
 pub mod package;
 pub mod stack;
 pub mod template;
+pub mod verify;
 
 pub use architecture::Architecture;
 pub use cli::{Cli, Command, GlobalArgs};

@@ -8,7 +8,8 @@ use miette::IntoDiagnostic;
 use serde::Serialize;
 
 use crate::assets::{self, DEFAULT_ASSETS_STACK};
-use crate::deploy::{self, DeleteReport, Engine, PollSettings, stderr_progress};
+use crate::aws::Connection;
+use crate::deploy::{DeleteReport, Engine, PollSettings, stderr_progress};
 use crate::exit::{ConfirmationRequired, Interrupted, InvalidOption};
 use crate::{GlobalArgs, output};
 
@@ -129,11 +130,11 @@ pub async fn run(global: &GlobalArgs, args: &DestroyArgs) -> miette::Result<()> 
         eprintln!("Nothing deleted.");
         return Ok(());
     }
-    let session = deploy::connect(&global.aws).await?;
-    let colour = output::color_enabled(global.no_color, |name| std::env::var(name).ok());
-    let engine = Engine::new(session.cloudformation.clone(), PollSettings::default());
+    let connection = crate::aws::connect(&global.aws).await?;
+    let colour = global.colour().stderr();
+    let engine = Engine::new(connection.cloudformation(), PollSettings::default());
 
-    let work = destroy_everything(&engine, &session, &stack_name, assets_stack, colour);
+    let work = destroy_everything(&engine, &connection, &stack_name, assets_stack, colour);
     let report = tokio::select! {
         report = work => report?,
         _ = tokio::signal::ctrl_c() => {
@@ -155,7 +156,7 @@ pub async fn run(global: &GlobalArgs, args: &DestroyArgs) -> miette::Result<()> 
 
 async fn destroy_everything(
     engine: &Engine,
-    session: &deploy::Session,
+    connection: &Connection,
     stack_name: &str,
     assets_stack: Option<&str>,
     colour: bool,
@@ -174,7 +175,7 @@ async fn destroy_everything(
     if let Some(assets_stack) = assets_stack
         && let Some(bucket) = assets::find(engine, assets_stack).await?
     {
-        report.objects_deleted = assets::empty_bucket(&session.s3, &bucket).await?;
+        report.objects_deleted = assets::empty_bucket(&connection.s3(), &bucket).await?;
         let mut progress = stderr_progress(&format!("Stack {assets_stack}"), colour);
         let deleted = engine.delete(assets_stack, progress.as_mut()).await?;
         report.assets_deleted = matches!(deleted, DeleteReport::Deleted { .. });

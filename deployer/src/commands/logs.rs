@@ -1,28 +1,26 @@
 //! `deployer logs`: reads the telemetry stream and prints one line per event (or the
 //! stored JSON with `--json`), then a summary on stderr.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::num::NonZeroUsize;
 
-use aws_config::SdkConfig;
 use miette::miette;
+use telemetry_kinesis_contract::stream::StreamTarget;
 use time::OffsetDateTime;
 
 use crate::GlobalArgs;
-use crate::deploy::{Engine, PollSettings};
 use crate::logs::reader::{self, Item, ReadOptions};
 use crate::logs::render::render_line;
 use crate::logs::since::start_position;
-use crate::logs::{Filter, ReadError, Summary};
-use crate::output::color_allowed;
-use crate::stack::outputs;
+use crate::logs::{Filter, ReadError, Summary, read_error_report};
+use crate::stack;
 
 /// Arguments of `deployer logs`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct LogsArgs {
-    /// Stream to read [default: the stack's StreamName output]
-    #[arg(long, value_name = "NAME")]
-    pub stream: Option<String>,
+    /// Stream to read, by name or ARN [default: the stack's StreamName output]
+    #[arg(long, value_name = "STREAM")]
+    pub stream: Option<StreamTarget>,
     /// Start this long ago (90s, 10m, 1h30m) or at this RFC 3339 time [default: 5m]
     #[arg(long, value_name = "WHEN", conflicts_with = "from_start")]
     pub since: Option<String>,
@@ -69,16 +67,16 @@ pub async fn run(global: &GlobalArgs, args: &LogsArgs) -> miette::Result<()> {
         OffsetDateTime::now_utc(),
     )
     .map_err(|error| miette!(help = "see `deployer logs --help`", "--since: {error}"))?;
-    let config = crate::aws::sdk_config(&global.aws).await;
-    let stream = match &args.stream {
-        Some(stream) => stream.clone(),
-        None => stack_output(&config, &global.stack_name, outputs::STREAM_NAME).await?,
-    };
-    let colour = !args.json
-        && color_allowed(global.no_color, |name| std::env::var(name).ok())
-        && io::stdout().is_terminal();
+    let connection = crate::aws::connect(&global.aws).await?;
+    let stream = stack::stream(
+        &connection.cloudformation(),
+        &global.stack_name,
+        args.stream.as_ref(),
+    )
+    .await?;
+    let colour = !args.json && global.colour().stdout();
     let (mut items, reading) = reader::spawn(
-        aws_sdk_kinesis::Client::new(&config),
+        connection.kinesis(stream.region()),
         ReadOptions {
             stream: stream.clone(),
             start,
@@ -147,61 +145,6 @@ pub async fn run(global: &GlobalArgs, args: &LogsArgs) -> miette::Result<()> {
             tracing::debug!(%error, "read ended by Ctrl-C");
             Ok(())
         }
-        Err(error) => Err(read_error_report(error, &stream)),
+        Err(error) => Err(read_error_report(error, stream.as_str())),
     }
-}
-
-/// The report for a failed read, with what to do about it.
-pub(crate) fn read_error_report(error: ReadError, stream: &str) -> miette::Report {
-    let help = match &error {
-        ReadError::StreamNotFound { .. } => format!(
-            "check the stream name `{stream}` and the region; `deployer up` creates the stream"
-        ),
-        ReadError::AccessDenied { .. } => "the credentials need kinesis:ListShards, \
-             kinesis:GetShardIterator and kinesis:GetRecords on the stream"
-            .to_owned(),
-        ReadError::Api { .. } | ReadError::Task(_) => {
-            "check the network, the credentials and --endpoint-url".to_owned()
-        }
-    };
-    miette!(help = help, "cannot read the stream: {error}")
-}
-
-/// The value of the stack's output `key`.
-pub(crate) async fn stack_output(
-    config: &SdkConfig,
-    stack_name: &str,
-    key: &str,
-) -> miette::Result<String> {
-    let engine = Engine::new(
-        aws_sdk_cloudformation::Client::new(config),
-        PollSettings::default(),
-    );
-    let outputs = engine
-        .outputs(stack_name)
-        .await
-        .map_err(miette::Report::new)?
-        .ok_or_else(|| {
-            miette!(
-                help = "deploy it with `deployer up`, or name the stream with --stream",
-                "stack `{stack_name}` does not exist"
-            )
-        })?;
-    if let Some(value) = outputs.get(key) {
-        return Ok(value.clone());
-    }
-    // A name output equals its resource's physical ID. Stacks deployed by other tools (or
-    // emulators that drop outputs) may lack the output while the resource is there.
-    if let Some(logical_id) = crate::stack::resource_named_by(key)
-        && let Some(physical_id) = engine
-            .physical_id(stack_name, logical_id)
-            .await
-            .map_err(miette::Report::new)?
-    {
-        return Ok(physical_id);
-    }
-    Err(miette!(
-        help = "redeploy it with `deployer up`",
-        "stack `{stack_name}` has no output `{key}`"
-    ))
 }

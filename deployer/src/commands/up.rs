@@ -10,7 +10,8 @@ use miette::{Context, IntoDiagnostic};
 use serde::Serialize;
 
 use crate::assets::{self, DEFAULT_ASSETS_STACK, Upload};
-use crate::deploy::{self, Engine, PollSettings, StackSpec, format_elapsed, stderr_progress};
+use crate::aws::Connection;
+use crate::deploy::{Engine, PollSettings, StackSpec, format_elapsed, stderr_progress};
 use crate::exit::{Interrupted, InvalidOption};
 use crate::package::{self, LayerArgs};
 use crate::stack::parameters;
@@ -154,10 +155,11 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> miette::Result<()> {
             template.len()
         ));
     }
-    let session = deploy::connect(&global.aws).await?;
-    let colour = output::color_enabled(global.no_color, |name| std::env::var(name).ok());
+    crate::invoke::ensure_local_available(args.verify_local)?;
+    let connection = crate::aws::connect(&global.aws).await?;
+    let colour = global.colour().stderr();
 
-    let work = deploy_everything(args, &options, template, &session, colour, started);
+    let work = deploy_everything(args, &options, template, &connection, colour, started);
     let report = tokio::select! {
         report = work => report?,
         _ = tokio::signal::ctrl_c() => {
@@ -189,7 +191,14 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> miette::Result<()> {
     }
     if args.verify {
         let local = args.verify_local.then_some(&args.layer);
-        super::verify::after_up(global, &options.stream_name, &report.outputs, local).await?;
+        crate::verify::after_up(
+            &connection,
+            &global.stack_name,
+            &options.stream_name,
+            &report.outputs,
+            local,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -198,7 +207,7 @@ async fn deploy_everything(
     args: &UpArgs,
     options: &StackOptions,
     template: String,
-    session: &deploy::Session,
+    connection: &Connection,
     colour: bool,
     started: Instant,
 ) -> miette::Result<UpReport> {
@@ -220,12 +229,13 @@ async fn deploy_everything(
         stack_timeout: Duration::from_secs(args.timeout_minutes * 60),
         ..PollSettings::default()
     };
-    let engine = Engine::new(session.cloudformation.clone(), poll);
+    let engine = Engine::new(connection.cloudformation(), poll);
     let assets = {
         let mut progress = stderr_progress(&format!("Stack {}", args.assets_stack), colour);
         assets::ensure(&engine, &args.assets_stack, progress.as_mut()).await?
     };
-    let upload = assets::upload_if_absent(&session.s3, &assets.bucket, &layer.s3_key, zip).await?;
+    let upload =
+        assets::upload_if_absent(&connection.s3(), &assets.bucket, &layer.s3_key, zip).await?;
     tracing::info!(key = %layer.s3_key, bucket = %assets.bucket, uploaded = (upload == Upload::Uploaded), "layer zip");
 
     let spec = StackSpec {
@@ -245,7 +255,7 @@ async fn deploy_everything(
         status: deployed.status,
         outputs: deployed.outputs,
         duration_seconds: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
-        region: session.region.clone(),
+        region: connection.region().to_owned(),
         assets_bucket: assets.bucket,
         layer_s3_key: layer.s3_key,
         layer_uploaded: upload == Upload::Uploaded,

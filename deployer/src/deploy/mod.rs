@@ -9,7 +9,6 @@ mod events;
 mod monitor;
 mod poll;
 mod render;
-mod session;
 mod status;
 
 pub use changes::{DeployedState, is_empty_change_set, is_unchanged, templates_equal};
@@ -21,5 +20,4 @@ pub use render::{
     LiveProgress, PlainProgress, Progress, ResourceRow, Silent, format_elapsed, format_event_line,
     render_table, stderr_progress,
 };
-pub use session::{Session, SessionError, connect, is_region_name, needs_path_style};
 pub use status::{Readiness, readiness};

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::events::StackEvent;
+use crate::output::{self, styles};
 
 /// Where the engine reports progress. Implementations write to stderr (results go to stdout).
 pub trait Progress: Send {
@@ -35,27 +36,24 @@ pub fn format_elapsed(elapsed: Duration) -> String {
     }
 }
 
-const GREEN: &str = "\x1b[32m";
-const RED: &str = "\x1b[31m";
-const YELLOW: &str = "\x1b[33m";
-const RESET: &str = "\x1b[0m";
+/// Moves the cursor up `n` lines: `\x1b[{n}A`. Then carriage return and erase to the end of
+/// the screen.
+fn erase_sequence(lines: usize) -> String {
+    format!("\x1b[{lines}A\r\x1b[J")
+}
 
-fn status_colour(status: &str) -> &'static str {
+fn status_style(status: &str) -> anstyle::Style {
     if status.ends_with("_FAILED") || status.contains("ROLLBACK") {
-        RED
+        styles::RED
     } else if status.ends_with("_COMPLETE") {
-        GREEN
+        styles::GREEN
     } else {
-        YELLOW
+        styles::YELLOW
     }
 }
 
 fn paint(text: &str, status: &str, colour: bool) -> String {
-    if colour {
-        format!("{}{text}{RESET}", status_colour(status))
-    } else {
-        text.to_owned()
-    }
+    output::paint(status_style(status), text, colour)
 }
 
 fn with_reason(mut text: String, reason: Option<&str>) -> String {
@@ -207,7 +205,7 @@ impl<W: Write + Send> LiveProgress<W> {
     fn erase(&mut self) {
         if self.drawn_lines > 0 {
             // Up to the table's first line, then clear to the end of the screen.
-            let _ = write!(self.out, "\x1b[{}A\r\x1b[J", self.drawn_lines);
+            let _ = write!(self.out, "{}", erase_sequence(self.drawn_lines));
             self.drawn_lines = 0;
         }
     }
@@ -254,17 +252,11 @@ impl<W: Write + Send> Progress for LiveProgress<W> {
     }
 }
 
-/// The terminal width used when `COLUMNS` does not say.
-const DEFAULT_WIDTH: usize = 100;
-
-/// Progress on stderr: a live table on a terminal, plain lines otherwise.
+/// Progress on stderr: a live table on a terminal, sized to it, plain lines otherwise.
 pub fn stderr_progress(title: &str, colour: bool) -> Box<dyn Progress> {
     use std::io::IsTerminal;
     if std::io::stderr().is_terminal() {
-        let width = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|columns| columns.parse().ok())
-            .unwrap_or(DEFAULT_WIDTH);
+        let width = output::terminal_width();
         Box::new(LiveProgress::new(std::io::stderr(), title, width, colour))
     } else {
         Box::new(PlainProgress::new(std::io::stderr(), colour))
@@ -343,7 +335,7 @@ mod tests {
         );
         let text = String::from_utf8(live.out).unwrap();
         // Drawn, erased for the note, drawn, erased and drawn again: two lines each time.
-        assert_eq!(text.matches("\x1b[2A\r\x1b[J").count(), 2, "{text:?}");
+        assert_eq!(text.matches(&erase_sequence(2)).count(), 2, "{text:?}");
         assert!(text.contains("recreating\n"));
         assert!(text.ends_with(
             "CREATE_COMPLETE                      AWS::Kinesis::Stream             Stream\n"

@@ -16,7 +16,7 @@ pub mod shards;
 pub mod since;
 pub mod summary;
 
-pub use error::ReadError;
+pub use error::{ReadError, read_error_report};
 pub use event::{StoredEvent, Undecodable};
 pub use filter::Filter;
 pub use reader::{Item, ReadOptions};

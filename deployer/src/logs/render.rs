@@ -5,43 +5,28 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
-use super::event::Payload;
+use anstyle::Style;
 
-const RESET: &str = "\x1b[0m";
-const DIM: &str = "\x1b[2m";
-const RED: &str = "\x1b[31m";
-const GREEN: &str = "\x1b[32m";
-const YELLOW: &str = "\x1b[33m";
-const MAGENTA: &str = "\x1b[35m";
-const CYAN: &str = "\x1b[36m";
+use super::event::Payload;
+use crate::output::paint;
+use crate::output::styles::{CYAN, DIM, GREEN, MAGENTA, RED, YELLOW};
 
 /// Width the type column is padded to (the longest common type, `platform.runtimeDone`).
 const TYPE_WIDTH: usize = 20;
 
 /// Renders `payload` as one line, without a trailing newline; ANSI colour when `colour`.
 pub fn render_line(payload: &Payload, colour: bool) -> String {
-    let paint = |code: &str, text: &str| {
-        if colour {
-            format!("{code}{text}{RESET}")
-        } else {
-            text.to_owned()
-        }
-    };
+    let paint = |style: Style, text: &str| paint(style, text, colour);
     let function = payload.function_name.as_deref().unwrap_or("-");
-    let kind_colour = match payload.kind.as_str() {
+    let kind_style = match payload.kind.as_str() {
         "platform.report" if !succeeded(&payload.record) => RED,
         "platform.report" => GREEN,
         "platform.logsDropped" => RED,
         kind if kind.starts_with("platform") => YELLOW,
         "extension" => MAGENTA,
-        _ => "",
+        _ => Style::new(),
     };
-    let kind = format!("{:<TYPE_WIDTH$}", payload.kind);
-    let kind = if kind_colour.is_empty() {
-        kind
-    } else {
-        paint(kind_colour, &kind)
-    };
+    let kind = paint(kind_style, &format!("{:<TYPE_WIDTH$}", payload.kind));
     format!(
         "{} {} {} {}",
         paint(DIM, &payload.time),
@@ -302,12 +287,14 @@ mod tests {
             &payload("platform.report", json!({"status": "success"})),
             true,
         );
-        assert!(ok.contains(GREEN) && ok.contains(DIM) && ok.contains(CYAN));
+        for style in [GREEN, DIM, CYAN] {
+            assert!(ok.contains(&style.render().to_string()), "{ok:?}");
+        }
         let failed = render_line(
             &payload("platform.report", json!({"status": "error"})),
             true,
         );
-        assert!(failed.contains(RED));
+        assert!(failed.contains(&RED.render().to_string()));
         let log = render_line(&payload("function", json!("x")), true);
         assert!(log.ends_with(" x"));
     }

@@ -66,7 +66,7 @@ async fn a_bad_region_is_named_with_its_option() {
     assert_eq!(run.code, Some(2), "{run}");
     assert!(
         run.stderr
-            .contains("--region \"moon-base\" is not an AWS region name"),
+            .contains("invalid value 'moon-base' for '--region <REGION>': not an AWS region name"),
         "{run}"
     );
 

@@ -1,0 +1,28 @@
+//! Terminal output policy: one colour setting for everything written ([`Colour`]), the
+//! terminal's width ([`terminal_width`]), logging and error reports on stderr
+//! ([`init_tracing`], [`init_error_reporting`]), and stdout writes that treat a closed pipe
+//! (`deployer synth | head`) as success ([`print_stdout`]).
+
+mod colour;
+mod setup;
+mod width;
+
+use std::io::{self, Write};
+
+pub use colour::{Colour, NO_COLOR, paint, styles};
+pub use setup::{DEFAULT_LOG_FILTER, init_error_reporting, init_tracing};
+pub use width::{DEFAULT_WIDTH, terminal_width, width_from};
+
+/// Writes a result to stdout. A reader that went away is not an error.
+pub fn print_stdout(text: &str) -> miette::Result<()> {
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+            Err(miette::miette!("cannot write to standard output: {error}"))
+        }
+        _ => Ok(()),
+    }
+}
