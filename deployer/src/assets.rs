@@ -71,13 +71,6 @@ where
     }
 }
 
-/// CloudFormation's stack name rule: `[a-zA-Z][-a-zA-Z0-9]*`, at most 128 characters.
-pub fn is_valid_stack_name(name: &str) -> bool {
-    name.len() <= 128
-        && name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-}
-
 /// The assets stack template: an encrypted, versioned, private bucket reachable only over TLS,
 /// whose old object versions expire.
 pub fn template() -> String {
@@ -299,13 +292,6 @@ pub async fn empty_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<usize
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stack_names() {
-        assert!(is_valid_stack_name("telemetry-kinesis-assets"));
-        assert!(!is_valid_stack_name("1assets"));
-        assert!(!is_valid_stack_name("assets_stack"));
-    }
 
     #[test]
     fn the_bucket_is_private_encrypted_versioned_and_tls_only() {

@@ -7,6 +7,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::aws::AwsArgs;
 use crate::commands;
+use crate::options::parse_stack_name;
 use crate::output::Colour;
 
 /// The default CloudFormation stack name.
@@ -38,7 +39,8 @@ pub struct GlobalArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
     /// CloudFormation stack name
-    #[arg(long, global = true, value_name = "NAME", default_value = DEFAULT_STACK_NAME)]
+    #[arg(long, global = true, value_name = "NAME", default_value = DEFAULT_STACK_NAME,
+          value_parser = parse_stack_name)]
     pub stack_name: String,
     /// Never colour the output (also when NO_COLOR is set)
     #[arg(long, global = true)]
@@ -61,7 +63,7 @@ pub enum Command {
     Package(commands::package::PackageArgs),
     /// Package, upload and deploy the stack, waiting until it is complete
     Up(commands::up::UpArgs),
-    /// Delete the stack and what it uploaded
+    /// Delete the stack (with --all, also the assets stack and its bucket of layer zips)
     Destroy(commands::destroy::DestroyArgs),
     /// Read the telemetry records the stream holds
     Logs(commands::logs::LogsArgs),

@@ -11,6 +11,7 @@
 use std::process::ExitCode;
 
 use crate::aws::ConnectError;
+pub use crate::interrupt::Interrupted;
 use crate::invoke::LocalRunsUnavailable;
 use crate::options::OptionsError;
 
@@ -24,17 +25,6 @@ pub const USAGE: u8 = 2;
 pub const AWS_CONFIG: u8 = 3;
 /// Interrupted by SIGINT: 128 + 2, as shells report it.
 pub const INTERRUPTED: u8 = 130;
-
-/// The run was interrupted; says what was left running.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("interrupted: {what}")]
-#[diagnostic(help("{hint}"))]
-pub struct Interrupted {
-    /// What was going on.
-    pub what: String,
-    /// What to do next.
-    pub hint: String,
-}
 
 /// A confirmation was needed and nobody can give it.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -81,10 +71,7 @@ mod tests {
 
     #[test]
     fn each_kind_of_failure_has_its_code() {
-        let interrupted = Interrupted {
-            what: "x".to_owned(),
-            hint: String::new(),
-        };
+        let interrupted = Interrupted::new("x");
         assert_eq!(code_for(&miette::Report::new(interrupted)), INTERRUPTED);
         assert_eq!(
             code_for(&miette::Report::new(OptionsError::Shards(0))),

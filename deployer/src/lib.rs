@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod deploy;
 pub mod exit;
+pub mod interrupt;
 pub mod invoke;
 pub mod logs;
 pub mod options;
@@ -28,6 +29,10 @@ pub use options::{StackArgs, StackOptions};
 /// [`miette::Report`]s so the binary prints their chain once, with hints.
 pub async fn run(cli: Cli) -> miette::Result<()> {
     let Cli { global, command } = cli;
+    if !matches!(command, Command::Synth(_) | Command::Package(_)) {
+        // Commands that call AWS end on Ctrl-C with exit 130 and say what carries on.
+        interrupt::listen_for_interrupts();
+    }
     match command {
         Command::Synth(args) => commands::synth::run(&global, &args),
         Command::Package(args) => commands::package::run(&global, &args),

@@ -19,7 +19,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(deployer::run(cli)) {
+    let result = runtime.block_on(deployer::run(cli));
+    // An interrupted prompt leaves its reader blocked on stdin: do not wait for it.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(report) => {
             eprintln!("{report:?}");

@@ -24,7 +24,7 @@ pub enum ReadError {
         failure: CallFailure,
     },
     /// Any other failed call.
-    #[error("reading stream `{stream}`: {failure}")]
+    #[error("cannot read stream `{stream}`: {failure}")]
     Api {
         /// The stream name.
         stream: String,
@@ -104,7 +104,7 @@ pub fn read_error_report(error: ReadError, stream: &str) -> miette::Report {
                 .to_owned()
         }
     };
-    miette!(help = help, "cannot read the stream: {error}")
+    miette!(help = help, "{error}")
 }
 
 #[cfg(test)]

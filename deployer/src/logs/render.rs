@@ -29,11 +29,24 @@ pub fn render_line(payload: &Payload, colour: bool) -> String {
     let kind = paint(kind_style, &format!("{:<TYPE_WIDTH$}", payload.kind));
     format!(
         "{} {} {} {}",
-        paint(DIM, &payload.time),
+        paint(DIM, &display_time(&payload.time)),
         paint(CYAN, function),
         kind,
         describe(&payload.kind, &payload.record)
     )
+}
+
+/// An event time in one precision, milliseconds in UTC (`2024-05-01T12:00:00.000Z`),
+/// whatever the producer wrote (Lambda writes milliseconds, other producers nanoseconds);
+/// a time that does not parse is shown as it is.
+pub fn display_time(time: &str) -> String {
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::parse(time, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .and_then(|parsed| parsed.to_offset(time::UtcOffset::UTC).format(FORMAT).ok())
+        .unwrap_or_else(|| time.to_owned())
 }
 
 /// The compact rendering of a record of type `kind`.
@@ -262,6 +275,19 @@ mod tests {
         ];
         for (kind, record, expected) in cases {
             assert_eq!(describe(kind, &record), expected, "{kind} {record}");
+        }
+    }
+
+    #[test]
+    fn times_show_in_milliseconds_utc() {
+        for (given, shown) in [
+            ("2024-05-01T12:00:00.000Z", "2024-05-01T12:00:00.000Z"),
+            ("2024-05-01T12:00:00.123456789Z", "2024-05-01T12:00:00.123Z"),
+            ("2024-05-01T12:00:00Z", "2024-05-01T12:00:00.000Z"),
+            ("2024-05-01T14:00:00.5+02:00", "2024-05-01T12:00:00.500Z"),
+            ("not a time", "not a time"),
+        ] {
+            assert_eq!(display_time(given), shown, "{given}");
         }
     }
 

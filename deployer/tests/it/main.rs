@@ -3,6 +3,7 @@
 
 mod cli;
 mod destroy;
+mod exit_codes;
 mod invoke;
 mod invoke_support;
 mod logs;
