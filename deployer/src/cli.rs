@@ -71,6 +71,9 @@ pub enum Command {
     Invoke(crate::invoke::InvokeArgs),
     /// Invoke the sample function and wait for its telemetry on the stream
     Verify(crate::verify::VerifyArgs),
+    /// Re-send the events the extension spilled to its log group (safe to repeat: consumers
+    /// de-duplicate on id)
+    Recover(commands::recover::RecoverArgs),
 }
 
 /// Whether the arguments hold `--no-color` (before a `--` that ends the options). Read

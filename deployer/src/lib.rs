@@ -15,6 +15,7 @@ pub mod logs;
 pub mod options;
 pub mod output;
 pub mod package;
+pub mod recover;
 pub mod stack;
 pub mod template;
 pub mod verify;
@@ -41,5 +42,6 @@ pub async fn run(cli: Cli) -> miette::Result<()> {
         Command::Logs(args) => commands::logs::run(&global, &args).await,
         Command::Invoke(args) => commands::invoke::run(&global, &args).await,
         Command::Verify(args) => commands::verify::run(&global, &args).await,
+        Command::Recover(args) => commands::recover::run(&global, &args).await,
     }
 }

@@ -173,6 +173,14 @@ impl Connection {
         aws_sdk_kinesis::Client::from_conf(builder.build())
     }
 
+    /// A CloudWatch Logs client.
+    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        let config = aws_sdk_cloudwatchlogs::config::Builder::from(&self.config)
+            .interceptor(NameEndpoint)
+            .build();
+        aws_sdk_cloudwatchlogs::Client::from_conf(config)
+    }
+
     /// A Lambda client whose read timeout lets a synchronous invoke run its full course.
     pub fn lambda(&self) -> aws_sdk_lambda::Client {
         let timeouts = self

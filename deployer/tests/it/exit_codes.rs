@@ -21,6 +21,16 @@ fn aws_commands(world: &World) -> Vec<(&'static str, Vec<String>)> {
             "verify",
             args(&["verify", "--function-name", "f", "--stream", &world.stream]),
         ),
+        (
+            "recover",
+            args(&[
+                "recover",
+                "--log-group",
+                "/aws/lambda/f",
+                "--stream",
+                &world.stream,
+            ]),
+        ),
     ]
 }
 
@@ -143,6 +153,8 @@ async fn usage_errors_exit_2_for_every_command() {
         args(&["invoke", "--count", "0"]),
         args(&["invoke", "--payload", "notjson"]),
         args(&["verify", "--timeout", "soon"]),
+        args(&["recover", "--since", "yesterday"]),
+        args(&["recover", "--log-group", "not a group"]),
         args(&["--region", "moon", "logs"]),
         args(&["--endpoint-url", "notaurl", "invoke"]),
         args(&["--stack-name", "not_valid", "destroy"]),

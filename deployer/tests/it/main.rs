@@ -10,6 +10,7 @@ mod logs;
 mod logs_follow;
 mod logs_support;
 mod package;
+mod recover;
 mod replay;
 mod replay_delete;
 mod replay_deploy;
