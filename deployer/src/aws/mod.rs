@@ -12,6 +12,7 @@ mod failure;
 mod interceptor;
 mod profile;
 mod region;
+mod stream;
 
 pub use args::AwsArgs;
 pub use connect::{
@@ -24,3 +25,4 @@ pub use failure::{CallFailure, Cause};
 pub use interceptor::{NameEndpoint, Unreachable};
 pub use profile::{ProfileSource, check_profile, selected_profile};
 pub use region::{is_region_name, parse_region};
+pub use stream::stream_parameters;

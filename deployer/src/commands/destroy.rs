@@ -15,6 +15,7 @@ use crate::deploy::{DeleteReport, Engine, PollSettings, stderr_progress};
 use crate::exit::ConfirmationRequired;
 use crate::interrupt::{Interrupted, interruptible};
 use crate::options::parse_stack_name;
+use crate::output::plural;
 use crate::{GlobalArgs, output};
 
 /// Arguments of `deployer destroy`.
@@ -48,14 +49,6 @@ pub struct DestroyReport {
     pub assets_deleted: bool,
     /// How many object versions were removed from the assets bucket.
     pub objects_deleted: usize,
-}
-
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("{count} {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
 }
 
 impl fmt::Display for DestroyReport {

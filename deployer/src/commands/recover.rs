@@ -12,7 +12,7 @@ use crate::interrupt::{Interrupted, interruptible};
 use crate::logs::Since;
 use crate::recover::read::{log_group_of, parse_log_group};
 use crate::recover::{self, Plan};
-use crate::stack::{self, LookupError, outputs};
+use crate::stack::{self, LookupError};
 use crate::{GlobalArgs, output};
 
 /// How far back recovery reads by default.
@@ -92,18 +92,13 @@ async fn log_group(
     if let Some(log_group) = &args.log_group {
         return Ok(log_group.clone());
     }
-    let function = match &args.function {
-        Some(function) => function.clone(),
-        None => {
-            stack::output(
-                &connection.cloudformation(),
-                stack_name,
-                outputs::FUNCTION_NAME,
-                "--function NAME or --log-group NAME",
-            )
-            .await?
-        }
-    };
+    let function = stack::function(
+        &connection.cloudformation(),
+        stack_name,
+        args.function.as_deref(),
+        "--function NAME or --log-group NAME",
+    )
+    .await?;
     Ok(log_group_of(&connection.lambda(), &function).await)
 }
 

@@ -7,7 +7,7 @@ use super::invocation::Invocation;
 use super::remote;
 use crate::aws::Connection;
 use crate::output;
-use crate::stack::{self, outputs};
+use crate::stack;
 
 /// What a finished run did.
 #[derive(Debug, Clone)]
@@ -104,18 +104,13 @@ pub async fn invoke(
     if args.local {
         return invoke_locally(connection, stack_name, args, printer).await;
     }
-    let function = match &args.function_name {
-        Some(function) => function.clone(),
-        None => {
-            stack::output(
-                &connection.cloudformation(),
-                stack_name,
-                outputs::FUNCTION_NAME,
-                "--function-name NAME",
-            )
-            .await?
-        }
-    };
+    let function = stack::function(
+        &connection.cloudformation(),
+        stack_name,
+        args.function_name.as_deref(),
+        "--function-name NAME",
+    )
+    .await?;
     let client = connection.lambda();
     let bytes = args.payload.to_string().into_bytes();
     let mut invocations = Vec::new();

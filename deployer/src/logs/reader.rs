@@ -21,7 +21,7 @@ use super::error::{ErrorKind, ReadError, kind_of};
 use super::event::{KinesisRecord, StoredEvent, Undecodable, decode};
 use super::shards::{ShardInfo, ShardPlan, ShardStart};
 use super::since::StartPosition;
-use crate::aws::{CallFailure, Cause};
+use crate::aws::{CallFailure, Cause, stream_parameters};
 
 /// How often `--follow` lists the shards again, to see reshardings.
 pub const RELIST_INTERVAL: Duration = Duration::from_secs(5);
@@ -146,10 +146,13 @@ async fn list_shards(client: &Client, stream: &StreamTarget) -> Result<Vec<Shard
         // With a token, the stream name must not be given again.
         let request = match &next_token {
             Some(token) => client.list_shards().next_token(token),
-            None => client
-                .list_shards()
-                .set_stream_name(stream.arn().is_none().then(|| stream.name().to_owned()))
-                .set_stream_arn(stream.arn().map(str::to_owned)),
+            None => {
+                let (name, arn) = stream_parameters(stream);
+                client
+                    .list_shards()
+                    .set_stream_name(name)
+                    .set_stream_arn(arn)
+            }
         };
         let output = request
             .send()
@@ -274,16 +277,12 @@ impl ShardReader {
         let mut cursor = Cursor::new(StartPosition::Latest);
         let mut attempt = 1;
         loop {
+            let (name, arn) = stream_parameters(&self.stream);
             let request = self
                 .client
                 .get_shard_iterator()
-                .set_stream_name(
-                    self.stream
-                        .arn()
-                        .is_none()
-                        .then(|| self.stream.name().to_owned()),
-                )
-                .set_stream_arn(self.stream.arn().map(str::to_owned))
+                .set_stream_name(name)
+                .set_stream_arn(arn)
                 .shard_id(&self.shard_id);
             let request = match start {
                 IteratorStart::Position(StartPosition::TrimHorizon) => {

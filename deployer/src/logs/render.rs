@@ -40,13 +40,8 @@ pub fn render_line(payload: &Payload, colour: bool) -> String {
 /// whatever the producer wrote (Lambda writes milliseconds, other producers nanoseconds);
 /// a time that does not parse is shown as it is.
 pub fn display_time(time: &str) -> String {
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
     time::OffsetDateTime::parse(time, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .and_then(|parsed| parsed.to_offset(time::UtcOffset::UTC).format(FORMAT).ok())
-        .unwrap_or_else(|| time.to_owned())
+        .map_or_else(|_| time.to_owned(), crate::output::timestamp)
 }
 
 /// The compact rendering of a record of type `kind`.

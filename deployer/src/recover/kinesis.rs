@@ -6,7 +6,7 @@ use telemetry_kinesis_contract::stream::StreamTarget;
 
 use super::batch::Record;
 use super::send::PutRecords;
-use crate::aws::{CallFailure, Cause};
+use crate::aws::{CallFailure, Cause, stream_parameters};
 
 /// Puts records to one stream.
 #[derive(Debug, Clone)]
@@ -33,16 +33,12 @@ impl PutRecords for KinesisSink {
                 operation: "PutRecords",
                 cause: Cause::Other(error.to_string()),
             })?;
+        let (name, arn) = stream_parameters(&self.target);
         let output = self
             .client
             .put_records()
-            .set_stream_name(
-                self.target
-                    .arn()
-                    .is_none()
-                    .then(|| self.target.name().to_owned()),
-            )
-            .set_stream_arn(self.target.arn().map(str::to_owned))
+            .set_stream_name(name)
+            .set_stream_arn(arn)
             .set_records(Some(entries))
             .send()
             .await

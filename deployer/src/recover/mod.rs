@@ -16,7 +16,6 @@ use std::collections::BTreeMap;
 
 use telemetry_kinesis_contract::stream::StreamTarget;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::aws::Connection;
 use batch::{Record, batches};
@@ -67,7 +66,7 @@ pub async fn recover(connection: &Connection, plan: &Plan) -> miette::Result<Rec
     let scanned = read::scan_log_group(&connection.logs(), &plan.log_group, plan.start).await?;
     let mut report = RecoverReport {
         log_group: plan.log_group.clone(),
-        since: plan.start.format(&Rfc3339).unwrap_or_default(),
+        since: crate::output::timestamp(plan.start),
         dry_run: plan.dry_run,
         lines: scanned.lines,
         found: scanned.events.len(),

@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::output::plural;
+
 /// Counts for one destination stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct StreamCounts {
@@ -49,14 +51,6 @@ pub struct RecoverReport {
     pub skipped: Skipped,
     /// Per destination stream (name or ARN).
     pub streams: BTreeMap<String, StreamCounts>,
-}
-
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("{count} {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
 }
 
 impl fmt::Display for RecoverReport {

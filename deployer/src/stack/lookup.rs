@@ -100,3 +100,17 @@ pub async fn stream(
         error,
     })
 }
+
+/// The function: `given`, else the stack's `FunctionName` output; `instead` is the option
+/// that gives it directly, which the error suggests.
+pub async fn function(
+    cloudformation: &Client,
+    stack_name: &str,
+    given: Option<&str>,
+    instead: &'static str,
+) -> Result<String, LookupError> {
+    match given {
+        Some(function) => Ok(function.to_owned()),
+        None => output(cloudformation, stack_name, outputs::FUNCTION_NAME, instead).await,
+    }
+}

@@ -5,7 +5,7 @@ pub mod lookup;
 mod names;
 pub mod template;
 
-pub use lookup::{LookupError, output, stream};
+pub use lookup::{LookupError, function, output, stream};
 pub use names::{outputs, parameters, resource_named_by, resources};
 pub use template::{
     COMPATIBLE_RUNTIMES, PLACEHOLDER_LAYER_S3_KEY, SAMPLE_FUNCTION_RUNTIME, SAMPLE_FUNCTION_SOURCE,

@@ -10,7 +10,7 @@ use miette::miette;
 use time::OffsetDateTime;
 use tokio::time::{Instant, sleep_until};
 
-use crate::aws::Connection;
+use crate::aws::{Connection, stream_parameters};
 use crate::invoke::{self, InvokeArgs, Invoked};
 use crate::logs::expect::Expectation;
 use crate::logs::reader::{self, Item, ReadOptions};
@@ -119,10 +119,11 @@ pub async fn verify(
     .await?;
     let kinesis = connection.kinesis(stream.region());
     // A stream that cannot be read fails now, not after the invocations.
+    let (name, arn) = stream_parameters(&stream);
     kinesis
         .describe_stream_summary()
-        .set_stream_name(stream.arn().is_none().then(|| stream.name().to_owned()))
-        .set_stream_arn(stream.arn().map(str::to_owned))
+        .set_stream_name(name)
+        .set_stream_arn(arn)
         .send()
         .await
         .map_err(|error| {
