@@ -3,6 +3,8 @@
 
 /// The width used when neither the terminal nor `COLUMNS` says.
 pub const DEFAULT_WIDTH: usize = 80;
+/// The variable shells set to the terminal's width.
+pub const COLUMNS: &str = "COLUMNS";
 
 /// The width from what is known: the terminal's, else `COLUMNS`, else [`DEFAULT_WIDTH`].
 pub fn width_from(terminal: Option<usize>, columns: Option<&str>) -> usize {
@@ -17,7 +19,7 @@ pub fn width_from(terminal: Option<usize>, columns: Option<&str>) -> usize {
 pub fn terminal_width() -> usize {
     let terminal = terminal_size::terminal_size_of(std::io::stderr())
         .map(|(terminal_size::Width(width), _)| usize::from(width));
-    width_from(terminal, std::env::var("COLUMNS").ok().as_deref())
+    width_from(terminal, std::env::var(COLUMNS).ok().as_deref())
 }
 
 #[cfg(test)]
