@@ -29,11 +29,23 @@ impl Profile {
     }
 }
 
-/// The cargo target directory: `CARGO_TARGET_DIR` or `<workspace>/target`.
+/// The cargo target directory this program was built into (wherever `CARGO_TARGET_DIR`
+/// or `build.target-dir` put it): the parent of the profile directory holding the running
+/// executable (`<target>/release/bench`, or `<target>/debug/deps/it-…` for tests).
 pub fn target_directory() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| test_support::workspace_root().join("target"))
+    let executable = std::env::current_exe().unwrap_or_default();
+    executable
+        .ancestors()
+        .find(|directory| {
+            directory
+                .file_name()
+                .is_some_and(|name| name == "debug" || name == "release")
+        })
+        .and_then(Path::parent)
+        .map_or_else(
+            || test_support::workspace_root().join("target"),
+            Path::to_path_buf,
+        )
 }
 
 /// The extension binary built with `profile`.

@@ -7,13 +7,9 @@
 use crate::error::BenchError;
 use crate::load;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use serde_json::value::RawValue;
-use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,24 +66,18 @@ async fn serve(listener: std::net::TcpListener, events: Arc<AtomicU64>) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
     };
-    while let Ok((stream, _)) = listener.accept().await {
+    let handler = move |request: hyper::Request<Incoming>| {
         let events = Arc::clone(&events);
-        tokio::spawn(async move {
-            let service = service_fn(move |request: hyper::Request<Incoming>| {
-                let events = Arc::clone(&events);
-                async move {
-                    if let Ok(body) = request.into_body().collect().await {
-                        let body = body.to_bytes();
-                        if let Ok(batch) = serde_json::from_slice::<Vec<&RawValue>>(&body) {
-                            events.fetch_add(batch.len() as u64, Ordering::Relaxed);
-                        }
-                    }
-                    Ok::<_, Infallible>(hyper::Response::new(Empty::<Bytes>::new()))
+        async move {
+            if let Ok(body) = request.into_body().collect().await {
+                let body = body.to_bytes();
+                if let Ok(batch) = serde_json::from_slice::<Vec<&RawValue>>(&body) {
+                    events.fetch_add(batch.len() as u64, Ordering::Relaxed);
                 }
-            });
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
+            }
+            Ok(hyper::Response::new(Full::new(Bytes::new())))
+        }
+    };
+    test_support::http_server::serve(listener, handler, Duration::ZERO, std::future::pending())
+        .await;
 }

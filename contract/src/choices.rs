@@ -150,6 +150,18 @@ choice! {
     }
 }
 
+choice! {
+    /// Whether undeliverable events are written to the extension's output
+    /// (`TELEMETRY_KINESIS_SPILL`).
+    Spill {
+        #default On;
+        /// Spill.
+        On = "on", help = "events that cannot be delivered (Kinesis unreachable at SHUTDOWN, a signal, the memory cap) are written to the function's CloudWatch Logs as spill lines that `deployer recover` re-sends";
+        /// Do not spill.
+        Off = "off", help = "such events are dropped and counted";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -1,4 +1,4 @@
-//! The self-telemetry record that reports drops, as an event of type
+//! The self-telemetry record that reports drops (and spills), as an event of type
 //! [`DROPS_EVENT_TYPE`](crate::names::DROPS_EVENT_TYPE):
 //! `{"dropped": {...since the previous report}, "total": {...}}`.
 
@@ -12,8 +12,12 @@ pub struct Drops {
     pub buffer_full: u64,
     /// Batches the listener could not parse at all.
     pub malformed_batches: u64,
-    /// Elements of a batch that were not events.
+    /// Elements of a batch that were not events (or not UTF-8).
     pub invalid_events: u64,
+    /// Events that could not be delivered and were written to the extension's output
+    /// instead (spilled: `deployer recover` re-sends them), so not lost.
+    #[serde(default)]
+    pub spilled: u64,
 }
 
 impl Drops {
@@ -30,6 +34,7 @@ impl Drops {
                 .malformed_batches
                 .saturating_sub(earlier.malformed_batches),
             invalid_events: self.invalid_events.saturating_sub(earlier.invalid_events),
+            spilled: self.spilled.saturating_sub(earlier.spilled),
         }
     }
 }
@@ -54,6 +59,7 @@ mod tests {
             buffer_full: 5,
             malformed_batches: 1,
             invalid_events: 3,
+            spilled: 4,
         };
         let earlier = Drops {
             buffer_full: 2,
@@ -66,8 +72,8 @@ mod tests {
         assert_eq!(
             serde_json::to_value(record).unwrap(),
             serde_json::json!({
-                "dropped": {"bufferFull": 3, "malformedBatches": 1, "invalidEvents": 3},
-                "total": {"bufferFull": 5, "malformedBatches": 1, "invalidEvents": 3}
+                "dropped": {"bufferFull": 3, "malformedBatches": 1, "invalidEvents": 3, "spilled": 4},
+                "total": {"bufferFull": 5, "malformedBatches": 1, "invalidEvents": 3, "spilled": 4}
             })
         );
         assert!(!record.dropped.is_zero());

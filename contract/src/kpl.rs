@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use md5::{Digest, Md5};
 use prost::Message;
-use prost::encoding::encoded_len_varint;
+use prost::encoding::{encode_varint, encoded_len_varint};
 
 /// First bytes of every aggregated record.
 pub const MAGIC: [u8; 4] = [0xF3, 0x89, 0x9A, 0xC2];
@@ -56,17 +56,31 @@ pub struct Tag {
 }
 
 /// Builds one aggregated record, tracking its exact encoded size as records are added.
+/// Records are written to protobuf as they are added, so each event's data is copied twice
+/// at most (into the records, then into the finished record).
 #[derive(Debug, Default)]
 pub struct Aggregator {
-    record: AggregatedRecord,
+    keys: Vec<String>,
+    /// The encoded `records` fields (field 3 of `AggregatedRecord`).
+    records: Vec<u8>,
+    count: usize,
     protobuf_len: usize,
 }
+
+/// Field 1 (`partition_key_table`) and 3 (`records`) of `AggregatedRecord`, and 3 (`data`)
+/// of `Record`: length-delimited.
+const KEY_TABLE_TAG: u8 = (1 << 3) | 2;
+const RECORDS_TAG: u8 = (3 << 3) | 2;
+const DATA_TAG: u8 = (3 << 3) | 2;
+/// Field 1 (`partition_key_index`) of `Record`: a varint.
+const KEY_INDEX_TAG: u8 = 1 << 3;
 
 impl Aggregator {
     /// Size of the aggregated record if `(partition_key, data)` were added.
     pub fn len_with(&self, partition_key: &str, data: &[u8]) -> usize {
-        let mut added = field_len(record_len(self.key_index(partition_key).unwrap_or(0), data));
-        if self.key_index(partition_key).is_none() {
+        let index = self.key_index(partition_key);
+        let mut added = field_len(record_len(index.unwrap_or(self.keys.len() as u64), data));
+        if index.is_none() {
             added += field_len(partition_key.len());
         }
         MAGIC.len() + self.protobuf_len + added + DIGEST_LEN
@@ -77,25 +91,27 @@ impl Aggregator {
         let index = match self.key_index(partition_key) {
             Some(index) => index,
             None => {
-                self.record
-                    .partition_key_table
-                    .push(partition_key.to_owned());
+                self.keys.push(partition_key.to_owned());
                 self.protobuf_len += field_len(partition_key.len());
-                self.record.partition_key_table.len() as u64 - 1
+                self.keys.len() as u64 - 1
             }
         };
-        self.protobuf_len += field_len(record_len(index, data));
-        self.record.records.push(Record {
-            partition_key_index: index,
-            explicit_hash_key_index: None,
-            data: data.to_vec(),
-            tags: Vec::new(),
-        });
+        let body = record_len(index, data);
+        self.protobuf_len += field_len(body);
+        let records = &mut self.records;
+        records.push(RECORDS_TAG);
+        encode_varint(body as u64, records);
+        records.push(KEY_INDEX_TAG);
+        encode_varint(index, records);
+        records.push(DATA_TAG);
+        encode_varint(data.len() as u64, records);
+        records.extend_from_slice(data);
+        self.count += 1;
     }
 
     /// Number of user records added.
     pub fn count(&self) -> usize {
-        self.record.records.len()
+        self.count
     }
 
     /// Encoded size so far.
@@ -105,24 +121,28 @@ impl Aggregator {
 
     /// Whether no record was added.
     pub fn is_empty(&self) -> bool {
-        self.record.records.is_empty()
+        self.count == 0
     }
 
-    /// The aggregated record's bytes.
+    /// The aggregated record's bytes: the magic, the protobuf (the partition key table,
+    /// then the records, in field order), its MD5.
     pub fn finish(self) -> Bytes {
-        let protobuf = self.record.encode_to_vec();
-        let digest = Md5::digest(&protobuf);
-        let mut out = Vec::with_capacity(MAGIC.len() + protobuf.len() + DIGEST_LEN);
+        let mut out = Vec::with_capacity(self.len());
         out.extend_from_slice(&MAGIC);
-        out.extend_from_slice(&protobuf);
+        for key in &self.keys {
+            out.push(KEY_TABLE_TAG);
+            encode_varint(key.len() as u64, &mut out);
+            out.extend_from_slice(key.as_bytes());
+        }
+        out.extend_from_slice(&self.records);
+        let digest = Md5::digest(&out[MAGIC.len()..]);
         out.extend_from_slice(&digest);
         Bytes::from(out)
     }
 
     fn key_index(&self, partition_key: &str) -> Option<u64> {
         // Keys repeat in runs (one invocation's events): look from the end.
-        self.record
-            .partition_key_table
+        self.keys
             .iter()
             .rposition(|key| key == partition_key)
             .map(|index| index as u64)
@@ -197,8 +217,26 @@ mod tests {
             assert_eq!(aggregator.len(), expected);
         }
         let len = aggregator.len();
+        assert_eq!(aggregator.count(), records.len());
         let bytes = aggregator.finish();
         assert_eq!(bytes.len(), len);
+        // The same protobuf prost writes for the same records.
+        let expected_protobuf = AggregatedRecord {
+            partition_key_table: vec!["a".into(), "b".into(), "c".into()],
+            explicit_hash_key_table: Vec::new(),
+            records: records
+                .iter()
+                .map(|(key, data)| Record {
+                    partition_key_index: ["a", "b", "c"].iter().position(|k| k == key).unwrap()
+                        as u64,
+                    explicit_hash_key_index: None,
+                    data: data.clone(),
+                    tags: Vec::new(),
+                })
+                .collect(),
+        }
+        .encode_to_vec();
+        assert_eq!(&bytes[4..bytes.len() - DIGEST_LEN], &expected_protobuf[..]);
         assert_eq!(bytes[..4], MAGIC);
         let decoded = decode("outer", &bytes).unwrap();
         let expected: Vec<(String, Vec<u8>)> = records

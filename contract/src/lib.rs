@@ -26,4 +26,4 @@ pub mod settings;
 pub mod spill;
 pub mod stream;
 
-pub use choices::{FlushStrategy, RecordFormat, TelemetryType, UnknownChoice};
+pub use choices::{FlushStrategy, RecordFormat, Spill, TelemetryType, UnknownChoice};

@@ -11,6 +11,21 @@ pub const DEFAULT_STREAM_NAME: &str = "telemetry-kinesis-stream";
 /// (followed by the execution environment's id).
 pub const INIT_PARTITION_KEY_PREFIX: &str = "init-";
 
+/// Prefix of the partition key of events that belong to no invocation the extension can
+/// name: text log lines of environments that run invocations concurrently (Lambda Managed
+/// Instances), where "the invocation in progress" does not exist (followed by the execution
+/// environment's id).
+pub const ENVIRONMENT_PARTITION_KEY_PREFIX: &str = "env-";
+
+/// The invocation a partition key names, if it names one (keys of the extension's own
+/// making, [`INIT_PARTITION_KEY_PREFIX`] and [`ENVIRONMENT_PARTITION_KEY_PREFIX`], do not).
+pub fn request_id_of_key(partition_key: &str) -> Option<&str> {
+    let own = partition_key.is_empty()
+        || partition_key.starts_with(INIT_PARTITION_KEY_PREFIX)
+        || partition_key.starts_with(ENVIRONMENT_PARTITION_KEY_PREFIX);
+    (!own).then_some(partition_key)
+}
+
 /// Type of the self-telemetry event that reports drops (see [`crate::drops`]).
 pub const DROPS_EVENT_TYPE: &str = "telemetryKinesis.drops";
 
@@ -36,3 +51,16 @@ pub const EVENT_TYPES: &[&str] = &[
 
 /// Prefix of every variable the extension reads (see [`crate::settings`]).
 pub const VARIABLE_PREFIX: &str = "TELEMETRY_KINESIS_";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_of_the_extensions_own_making_name_no_invocation() {
+        assert_eq!(request_id_of_key("8f1e-42"), Some("8f1e-42"));
+        assert_eq!(request_id_of_key("init-abc"), None);
+        assert_eq!(request_id_of_key("env-abc"), None);
+        assert_eq!(request_id_of_key(""), None);
+    }
+}

@@ -100,13 +100,76 @@ impl Payload {
     }
 }
 
-/// Writes `payload` as JSON, truncating its record to fit [`MAX_PAYLOAD_BYTES`].
+/// The `id` of a payload this crate wrote (it is the first field, and ids need no escaping).
+pub fn id_of(data: &[u8]) -> Option<&str> {
+    let rest = data.strip_prefix(b"{\"id\":\"")?;
+    let end = rest.iter().position(|byte| *byte == b'"')?;
+    std::str::from_utf8(&rest[..end]).ok()
+}
+
+/// Writes `payload` as JSON, truncating its record to fit [`MAX_PAYLOAD_BYTES`]. The
+/// result's capacity is its length (it is kept in memory until delivered).
 pub fn encode(payload: &PayloadRef<'_>) -> Vec<u8> {
-    let data = to_vec(payload);
-    if data.len() <= MAX_PAYLOAD_BYTES {
-        return data;
+    let mut data = Vec::with_capacity(encoded_len_estimate(payload));
+    write(&mut data, payload);
+    if data.len() > MAX_PAYLOAD_BYTES {
+        data = truncated(*payload, data.len());
     }
-    truncated(*payload, data.len())
+    data.shrink_to_fit();
+    data
+}
+
+/// Bytes `payload` takes as JSON when no string needs escaping (the common case).
+fn encoded_len_estimate(payload: &PayloadRef<'_>) -> usize {
+    const FIXED: usize = r#"{"id":"","time":"","type":"","functionName":"","functionVersion":"","region":"","record":}"#.len();
+    FIXED
+        + payload.id.len()
+        + payload.time.len()
+        + payload.kind.len()
+        + payload.function_name.len()
+        + payload.function_version.len()
+        + payload.region.len()
+        + payload.record.get().len()
+}
+
+/// Appends `payload` as JSON to `out`, field by field: the same bytes as its `Serialize`
+/// form, without the serializer's per-field overhead.
+pub fn write(out: &mut Vec<u8>, payload: &PayloadRef<'_>) {
+    out.extend_from_slice(b"{\"id\":");
+    write_str(out, payload.id);
+    out.extend_from_slice(b",\"time\":");
+    write_str(out, payload.time);
+    out.extend_from_slice(b",\"type\":");
+    write_str(out, payload.kind);
+    out.extend_from_slice(b",\"functionName\":");
+    write_str(out, payload.function_name);
+    out.extend_from_slice(b",\"functionVersion\":");
+    write_str(out, payload.function_version);
+    out.extend_from_slice(b",\"region\":");
+    write_str(out, payload.region);
+    out.extend_from_slice(b",\"record\":");
+    out.extend_from_slice(payload.record.get().as_bytes());
+    if let Some(truncated) = payload.truncated {
+        out.extend_from_slice(b",\"truncated\":{\"originalBytes\":");
+        out.extend_from_slice(truncated.original_bytes.to_string().as_bytes());
+        out.push(b'}');
+    }
+    out.push(b'}');
+}
+
+/// Appends `text` as a JSON string.
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    let plain = text
+        .bytes()
+        .all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\');
+    if plain {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing a `str` into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut *out, text);
+    }
 }
 
 /// Re-encodes `payload` (of `encoded_len` bytes) with its record cut to a prefix string.
@@ -119,27 +182,25 @@ fn truncated(payload: PayloadRef<'_>, encoded_len: usize) -> Vec<u8> {
         let prefix = floor_char_boundary(original, keep);
         // A JSON string of a `str` is always valid raw JSON.
         let text = serde_json::to_string(prefix).unwrap_or_else(|_| "\"\"".to_owned());
-        let data = match RawValue::from_string(text) {
-            Ok(record) => to_vec(&PayloadRef {
-                record: &record,
-                truncated: Some(Truncated {
-                    original_bytes: original.len(),
-                }),
-                ..payload
-            }),
-            Err(_) => Vec::new(),
-        };
+        let mut data = Vec::new();
+        if let Ok(record) = RawValue::from_string(text) {
+            write(
+                &mut data,
+                &PayloadRef {
+                    record: &record,
+                    truncated: Some(Truncated {
+                        original_bytes: original.len(),
+                    }),
+                    ..payload
+                },
+            );
+        }
         if data.len() <= MAX_PAYLOAD_BYTES || keep == 0 {
             return data;
         }
         // Escaping can grow the text up to 6x (`\u00XX`): shrink by the excess.
         keep = keep.saturating_sub((data.len() - MAX_PAYLOAD_BYTES).max(keep / 16));
     }
-}
-
-fn to_vec(payload: &PayloadRef<'_>) -> Vec<u8> {
-    // Serialising borrowed strings and raw JSON cannot fail.
-    serde_json::to_vec(payload).unwrap_or_default()
 }
 
 fn floor_char_boundary(text: &str, mut index: usize) -> &str {
@@ -185,10 +246,39 @@ mod tests {
         );
         let payload: Payload = serde_json::from_slice(&data).unwrap();
         assert_eq!(payload.id.as_deref(), Some("abc-3"));
+        assert_eq!(id_of(&data), Some("abc-3"));
+        assert_eq!(id_of(b"{\"time\":\"t\"}"), None);
         assert_eq!(payload.kind, "function");
         assert_eq!(payload.function_version.as_deref(), Some("$LATEST"));
         assert_eq!(payload.record_request_id(), Some("r2"));
         assert_eq!(payload.truncated, None);
+    }
+
+    #[test]
+    fn the_writer_writes_what_serde_writes() {
+        let record = RawValue::from_string(r#"[1,"two",{"three":3}]"#.into()).unwrap();
+        let odd = "quote \" backslash \\ tab \t nul \u{0} é 🎉";
+        let cases = [
+            reference(&record),
+            PayloadRef {
+                id: odd,
+                time: odd,
+                kind: odd,
+                function_name: odd,
+                function_version: "",
+                region: odd,
+                record: &record,
+                truncated: Some(Truncated { original_bytes: 42 }),
+            },
+        ];
+        for payload in cases {
+            let mut written = Vec::new();
+            write(&mut written, &payload);
+            assert_eq!(written, serde_json::to_vec(&payload).unwrap());
+            let encoded = encode(&payload);
+            assert_eq!(encoded, written);
+            assert_eq!(encoded.capacity(), encoded.len());
+        }
     }
 
     #[test]

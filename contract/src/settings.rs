@@ -4,7 +4,7 @@
 
 use std::ops::RangeInclusive;
 
-use crate::choices::{FlushStrategy, RecordFormat, TelemetryType};
+use crate::choices::{FlushStrategy, RecordFormat, Spill, TelemetryType};
 
 /// Kinesis stream the events go to: a stream name or a stream ARN.
 pub const STREAM_NAME: &str = "TELEMETRY_KINESIS_STREAM_NAME";
@@ -28,6 +28,8 @@ pub const RECORD_FORMAT: &str = "TELEMETRY_KINESIS_RECORD_FORMAT";
 pub const FLUSH: &str = "TELEMETRY_KINESIS_FLUSH";
 /// Byte cap of the extension's memory for telemetry.
 pub const BUFFER_CAP_BYTES: &str = "TELEMETRY_KINESIS_BUFFER_CAP_BYTES";
+/// Whether undeliverable events are spilled to the extension's output (see [`Spill`]).
+pub const SPILL: &str = "TELEMETRY_KINESIS_SPILL";
 
 /// Default listener port (Lambda reserves 9001).
 pub const DEFAULT_LISTENER_PORT: u16 = 4243;
@@ -169,9 +171,15 @@ pub fn settings() -> Vec<Setting> {
             BUFFER_CAP_BYTES,
             "1/16 of `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, clamped to 4-64 MiB (8 MiB at 128 MB)",
             format!(
-                "byte cap of the memory the extension uses for telemetry; {} bytes",
+                "byte cap of the memory the extension uses for telemetry: buffered events and \
+                 request bodies being read; {} bytes",
                 range_text(&BUFFER_CAP_BYTES_RANGE)
             ),
+        ),
+        setting(
+            SPILL,
+            &format!("`{}`", Spill::default()),
+            choices_text(Spill::ALL, |spill| (spill.as_str(), spill.help())),
         ),
     ]
 }

@@ -53,8 +53,36 @@ pub fn is_spill_line(text: &str) -> bool {
     text.trim_start().starts_with(LINE_PREFIX)
 }
 
-/// The lines that spill one event. `payload` is the event's payload JSON (as written to
-/// Kinesis); `id` names its parts when it is cut.
+/// Appends the lines (each ending in `\n`) that spill one event to `out`. `payload` is the
+/// event's payload JSON as written to Kinesis (a JSON object); `id` names its parts when it
+/// is cut. A whole payload is copied as it is, without re-encoding, so spilling costs little
+/// more than the bytes it writes.
+pub fn write(out: &mut Vec<u8>, stream: &str, partition_key: &str, id: &str, payload: &[u8]) {
+    let object = payload.first() == Some(&b'{') && payload.last() == Some(&b'}');
+    if payload.len() <= MAX_LINE_PAYLOAD_BYTES && object && std::str::from_utf8(payload).is_ok() {
+        out.extend_from_slice(LINE_PREFIX.as_bytes());
+        out.extend_from_slice(VERSION.to_string().as_bytes());
+        out.extend_from_slice(b",\"stream\":");
+        write_str(out, stream);
+        out.extend_from_slice(b",\"partitionKey\":");
+        write_str(out, partition_key);
+        out.extend_from_slice(b",\"payload\":");
+        out.extend_from_slice(payload);
+        out.extend_from_slice(b"}\n");
+        return;
+    }
+    for line in lines(stream, partition_key, id, payload) {
+        out.extend_from_slice(line.as_bytes());
+        out.push(b'\n');
+    }
+}
+
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    // Writing a `str` into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+/// The lines that spill one event (see [`write`]).
 pub fn lines(stream: &str, partition_key: &str, id: &str, payload: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(payload);
     let base = |payload, part: Option<usize>, parts, chunk| Line {
@@ -205,6 +233,26 @@ mod tests {
         assert_eq!(spilled.payload.as_bytes(), payload);
         assert_eq!(spilled.partition_key, "r-1");
         assert_eq!(spilled.stream, "s");
+    }
+
+    #[test]
+    fn the_writer_and_the_lines_agree() {
+        let payload = r#"{"id":"e-1","record":"quote \" and é"}"#.as_bytes();
+        let mut written = Vec::new();
+        write(&mut written, "s\"", "k", "e-1", payload);
+        let expected = format!("{}\n", lines("s\"", "k", "e-1", payload)[0]);
+        assert_eq!(String::from_utf8(written).unwrap(), expected);
+        let mut big = Vec::new();
+        let large = format!("{{\"id\":\"e-2\",\"r\":\"{}\"}}", "x".repeat(40_000));
+        write(&mut big, "s", "k", "e-2", large.as_bytes());
+        let mut reader = Reader::default();
+        let read: Vec<Spilled> = String::from_utf8(big)
+            .unwrap()
+            .lines()
+            .filter_map(|line| reader.read(line).unwrap())
+            .collect();
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].payload, large);
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! than a record were already truncated when received (see `record.rs`), so no single
 //! event can fail a whole call.
 
+use std::ops::Range;
+use std::sync::Arc;
+
 use bytes::Bytes;
 
 use telemetry_kinesis_contract::RecordFormat;
@@ -18,11 +21,11 @@ use crate::record::Item;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Partition key.
-    pub partition_key: String,
+    pub partition_key: Arc<str>,
     /// Record data.
     pub data: Bytes,
-    /// Sequence numbers of the buffered events in this record.
-    pub events: Vec<u64>,
+    /// Positions, in the checked-out prefix of the buffer, of the events in this record.
+    pub events: Range<usize>,
 }
 
 impl Entry {
@@ -32,12 +35,12 @@ impl Entry {
     }
 }
 
-/// Plans a call from `items` (sequence number, event) in buffer order, using at most
-/// `max_bytes` (capped at [`MAX_BYTES_PER_CALL`]). Returns the records and how many
-/// events they hold: always a prefix of `items`, and at least one event if any.
+/// Plans a call from `items` in buffer order, using at most `max_bytes` (capped at
+/// [`MAX_BYTES_PER_CALL`]). Returns the records and how many events they hold: always a
+/// prefix of `items`, and at least one event if any.
 pub fn plan<'a>(
     format: RecordFormat,
-    items: impl IntoIterator<Item = (u64, &'a Item)>,
+    items: impl IntoIterator<Item = &'a Item>,
     max_bytes: usize,
 ) -> (Vec<Entry>, usize) {
     let max_bytes = max_bytes.min(MAX_BYTES_PER_CALL);
@@ -48,12 +51,12 @@ pub fn plan<'a>(
 }
 
 fn plan_json<'a>(
-    items: impl IntoIterator<Item = (u64, &'a Item)>,
+    items: impl IntoIterator<Item = &'a Item>,
     max_bytes: usize,
 ) -> (Vec<Entry>, usize) {
     let mut entries: Vec<Entry> = Vec::new();
     let mut total = 0;
-    for (sequence, item) in items {
+    for (position, item) in items.into_iter().enumerate() {
         let size = item.data.len() + item.partition_key.len();
         if entries.len() == MAX_RECORDS_PER_CALL
             || (!entries.is_empty() && total + size > max_bytes)
@@ -62,9 +65,9 @@ fn plan_json<'a>(
         }
         total += size;
         entries.push(Entry {
-            partition_key: item.partition_key.clone(),
+            partition_key: Arc::clone(&item.partition_key),
             data: item.data.clone(),
-            events: vec![sequence],
+            events: position..position + 1,
         });
     }
     let count = entries.len();
@@ -72,17 +75,17 @@ fn plan_json<'a>(
 }
 
 struct Open {
-    partition_key: String,
+    partition_key: Arc<str>,
     aggregator: Aggregator,
-    events: Vec<u64>,
+    events: Range<usize>,
 }
 
 impl Open {
-    fn new(partition_key: &str) -> Self {
+    fn new(partition_key: &Arc<str>, first: usize) -> Self {
         Self {
-            partition_key: partition_key.to_owned(),
+            partition_key: Arc::clone(partition_key),
             aggregator: Aggregator::default(),
-            events: Vec::new(),
+            events: first..first,
         }
     }
 
@@ -100,23 +103,23 @@ impl Open {
 }
 
 fn plan_kpl<'a>(
-    items: impl IntoIterator<Item = (u64, &'a Item)>,
+    items: impl IntoIterator<Item = &'a Item>,
     max_bytes: usize,
 ) -> (Vec<Entry>, usize) {
     let mut entries: Vec<Entry> = Vec::new();
     let mut closed_bytes = 0;
     let mut open: Option<Open> = None;
     let mut count = 0;
-    for (sequence, item) in items {
+    for (position, item) in items.into_iter().enumerate() {
         let mut current = match open.take() {
             Some(current) if current.size_with(item) <= MAX_RECORD_BYTES => current,
             Some(full) => {
                 let entry = full.close();
                 closed_bytes += entry.size();
                 entries.push(entry);
-                Open::new(&item.partition_key)
+                Open::new(&item.partition_key, position)
             }
-            None => Open::new(&item.partition_key),
+            None => Open::new(&item.partition_key, position),
         };
         let fits_call = entries.len() < MAX_RECORDS_PER_CALL
             && closed_bytes + current.size_with(item) <= max_bytes;
@@ -125,7 +128,7 @@ fn plan_kpl<'a>(
             break;
         }
         current.aggregator.push(&item.partition_key, &item.data);
-        current.events.push(sequence);
+        current.events.end = position + 1;
         count += 1;
         open = Some(current);
     }
@@ -147,18 +150,15 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(index, size)| Item {
-                partition_key: format!("key-{}", index % 3),
+                partition_key: Arc::from(format!("key-{}", index % 3)),
                 data: Bytes::from(vec![b'x'; *size]),
                 own: false,
             })
             .collect()
     }
 
-    fn numbered(items: &[Item]) -> impl Iterator<Item = (u64, &Item)> {
-        items
-            .iter()
-            .enumerate()
-            .map(|(index, item)| (index as u64, item))
+    fn numbered(items: &[Item]) -> impl Iterator<Item = &Item> {
+        items.iter()
     }
 
     #[test]
@@ -166,7 +166,7 @@ mod tests {
         let items = items(&[100; 1200]);
         let (entries, count) = plan(RecordFormat::Json, numbered(&items), MAX_BYTES_PER_CALL);
         assert_eq!((entries.len(), count), (500, 500));
-        assert_eq!(entries[499].events, vec![499]);
+        assert_eq!(entries[499].events, 499..500);
     }
 
     #[test]
@@ -193,9 +193,9 @@ mod tests {
         for entry in &entries {
             let decoded = decode(&entry.partition_key, &entry.data).unwrap();
             assert_eq!(decoded.len(), entry.events.len());
-            for ((key, data), sequence) in decoded.iter().zip(&entry.events) {
-                assert_eq!(*sequence, next);
-                assert_eq!(key, &items[next as usize].partition_key);
+            for ((key, data), position) in decoded.iter().zip(entry.events.clone()) {
+                assert_eq!(position as u64, next);
+                assert_eq!(key.as_str(), &*items[next as usize].partition_key);
                 assert_eq!(data.len(), 10_000);
                 next += 1;
             }

@@ -1,114 +1,98 @@
-//! The in-memory buffer: events wait here until Kinesis acknowledges them. It is capped
-//! in bytes; past the cap the oldest events not currently being sent are dropped, and
-//! every drop is counted exactly, by reason.
+//! The in-memory buffer: events wait here until Kinesis acknowledges them. A prefix can be
+//! checked out for sending; checked-out events are never evicted and leave only when
+//! acknowledged, or go back to the front, in order, when not. It counts its bytes the way
+//! they are allocated; the memory budget (see `ingest.rs`) decides when to evict.
 
 use std::collections::VecDeque;
-
-pub use telemetry_kinesis_contract::drops::Drops;
+use std::ops::Range;
 
 use crate::record::Item;
 
-/// Bytes an event costs beyond its data and partition key (queue slot, headers,
-/// allocator rounding), so the cap bounds real memory, not just payload bytes.
-pub const ITEM_OVERHEAD_BYTES: usize = 128;
+/// Bytes an event costs beyond its data: its queue slot (which the queue may hold twice
+/// over after growing), the shared reference to its partition key, the data's allocation
+/// header and the reference count a send adds. The cap bounds real memory, not just
+/// payload bytes.
+pub const ITEM_OVERHEAD_BYTES: usize = 160;
 
-#[derive(Debug)]
-struct Slot {
-    sequence: u64,
-    item: Item,
-}
-
-/// Byte-capped FIFO of events. A prefix of it can be checked out for sending; checked
-/// out events are never evicted and leave only when acknowledged.
-#[derive(Debug)]
+/// The buffered events, oldest first.
+#[derive(Debug, Default)]
 pub struct Buffer {
-    slots: VecDeque<Slot>,
+    slots: VecDeque<Item>,
     bytes: usize,
-    cap: usize,
-    next_sequence: u64,
     checked_out: usize,
-    drops: Drops,
 }
 
-fn cost(item: &Item) -> usize {
-    item.data.len() + item.partition_key.len() + ITEM_OVERHEAD_BYTES
+/// What an event costs in the buffer.
+pub fn cost(item: &Item) -> usize {
+    item.data.len() + ITEM_OVERHEAD_BYTES
 }
 
 impl Buffer {
-    /// An empty buffer holding at most `cap` bytes.
-    pub fn new(cap: usize) -> Self {
-        Self {
-            slots: VecDeque::new(),
-            bytes: 0,
-            cap,
-            next_sequence: 0,
-            checked_out: 0,
-            drops: Drops::default(),
-        }
+    /// Appends an event.
+    pub fn push(&mut self, item: Item) {
+        self.bytes += cost(&item);
+        self.slots.push_back(item);
     }
 
-    /// Appends an event, evicting the oldest events not checked out while over the cap.
-    /// If it still does not fit, the new event itself is dropped. Returns whether kept.
-    pub fn push(&mut self, item: Item) -> bool {
-        let cost = cost(&item);
-        while self.bytes + cost > self.cap && self.slots.len() > self.checked_out {
-            if let Some(evicted) = self.slots.remove(self.checked_out) {
-                self.bytes -= self::cost(&evicted.item);
-                self.count_full(&evicted.item);
-            }
+    /// Removes the oldest events not checked out until the buffer holds at most `limit`
+    /// bytes (or nothing evictable is left); returns them, oldest first.
+    pub fn evict_to(&mut self, limit: usize) -> Vec<Item> {
+        let mut evicted = Vec::new();
+        while self.bytes > limit && self.slots.len() > self.checked_out {
+            let Some(item) = self.slots.remove(self.checked_out) else {
+                break;
+            };
+            self.bytes -= cost(&item);
+            evicted.push(item);
         }
-        if self.bytes + cost > self.cap {
-            self.count_full(&item);
-            return false;
-        }
-        self.bytes += cost;
-        self.slots.push_back(Slot {
-            sequence: self.next_sequence,
-            item,
-        });
-        self.next_sequence += 1;
-        true
+        evicted
     }
 
-    /// Counts a Telemetry API event lost to the cap. The extension's own drop reports
-    /// are not counted: each carries the running totals, so a later one replaces it.
-    fn count_full(&mut self, item: &Item) {
-        if !item.own {
-            self.drops.buffer_full += 1;
-        }
+    /// Removes every event, checked out ones included (the end: a call still in flight
+    /// is abandoned), oldest first.
+    pub fn drain_all(&mut self) -> Vec<Item> {
+        self.checked_out = 0;
+        self.bytes = 0;
+        self.slots.drain(..).collect()
     }
 
     /// Checks out a prefix of the buffer: `plan` sees the events in order and returns a
-    /// value and how many of them it took. Nothing else may be checked out meanwhile.
+    /// value and how many of them it took. Nothing else may be checked out meanwhile; the
+    /// prefix keeps its positions until [`Self::complete`].
     pub fn check_out<T>(
         &mut self,
-        plan: impl FnOnce(&mut dyn Iterator<Item = (u64, &Item)>) -> (T, usize),
+        plan: impl FnOnce(&mut dyn Iterator<Item = &Item>) -> (T, usize),
     ) -> T {
-        let mut events = self.slots.iter().map(|slot| (slot.sequence, &slot.item));
+        let mut events = self.slots.iter();
         let (value, taken) = plan(&mut events);
         self.checked_out = taken.min(self.slots.len());
         value
     }
 
-    /// Ends a check-out: the acknowledged events leave, the others stay at the front.
-    pub fn complete(&mut self, acknowledged: &[u64]) {
-        let mut acknowledged: Vec<u64> = acknowledged.to_vec();
-        acknowledged.sort_unstable();
-        let mut kept = VecDeque::with_capacity(self.checked_out);
-        for _ in 0..self.checked_out {
-            let Some(slot) = self.slots.pop_front() else {
+    /// Ends a check-out: the events at the `acknowledged` positions (ascending ranges)
+    /// leave, the others stay at the front, in order.
+    pub fn complete(&mut self, acknowledged: &[Range<usize>]) {
+        let mut ranges = acknowledged.iter().peekable();
+        let mut kept = VecDeque::new();
+        for position in 0..self.checked_out {
+            let Some(item) = self.slots.pop_front() else {
                 break;
             };
-            if acknowledged.binary_search(&slot.sequence).is_ok() {
-                self.bytes -= cost(&slot.item);
+            while ranges.next_if(|range| range.end <= position).is_some() {}
+            if ranges.peek().is_some_and(|range| range.contains(&position)) {
+                self.bytes -= cost(&item);
             } else {
-                kept.push_back(slot);
+                kept.push_back(item);
             }
         }
-        while let Some(slot) = kept.pop_back() {
-            self.slots.push_front(slot);
+        while let Some(item) = kept.pop_back() {
+            self.slots.push_front(item);
         }
         self.checked_out = 0;
+        if self.slots.is_empty() {
+            // A burst can leave a large, empty queue behind: give the memory back.
+            self.slots.shrink_to_fit();
+        }
     }
 
     /// Events buffered (checked out ones included).
@@ -122,29 +106,8 @@ impl Buffer {
     }
 
     /// Bytes accounted (see [`ITEM_OVERHEAD_BYTES`]).
-    #[cfg(test)]
     pub fn bytes(&self) -> usize {
         self.bytes
-    }
-
-    /// The byte cap.
-    pub fn cap(&self) -> usize {
-        self.cap
-    }
-
-    /// Drop counters.
-    pub fn drops(&self) -> Drops {
-        self.drops
-    }
-
-    /// Counts a batch that could not be parsed.
-    pub fn count_malformed_batch(&mut self) {
-        self.drops.malformed_batches += 1;
-    }
-
-    /// Counts batch elements that were not events.
-    pub fn count_invalid_events(&mut self, count: usize) {
-        self.drops.invalid_events += count as u64;
     }
 }
 
@@ -162,102 +125,75 @@ mod tests {
         }
     }
 
-    const UNIT: usize = 1000 - 1 - ITEM_OVERHEAD_BYTES; // costs exactly 1000 bytes
+    const UNIT: usize = 1000 - ITEM_OVERHEAD_BYTES; // costs exactly 1000 bytes
 
+    /// Checks out up to `count` events; returns their labels (the first data byte).
     fn take(buffer: &mut Buffer, count: usize) -> Vec<u64> {
         buffer.check_out(|events| {
-            let taken: Vec<u64> = events.take(count).map(|(sequence, _)| sequence).collect();
+            let taken: Vec<u64> = events
+                .take(count)
+                .map(|item| u64::from(item.data[0]))
+                .collect();
             let len = taken.len();
             (taken, len)
         })
     }
 
-    #[test]
-    fn drops_oldest_past_the_cap_and_counts_exactly() {
-        let mut buffer = Buffer::new(10_000);
-        for _ in 0..25 {
-            assert!(buffer.push(item(UNIT)));
+    fn labelled(label: u8) -> Item {
+        let mut data = vec![0; UNIT];
+        data[0] = label;
+        Item {
+            data: Bytes::from(data),
+            ..item(0)
         }
-        assert_eq!(buffer.len(), 10);
-        assert_eq!(buffer.bytes(), 10_000);
-        assert_eq!(buffer.drops().buffer_full, 15);
-        let sequences = take(&mut buffer, 100);
-        assert_eq!(sequences, (15..25).collect::<Vec<_>>());
+    }
+
+    fn filled(count: u8) -> Buffer {
+        let mut buffer = Buffer::default();
+        for label in 0..count {
+            buffer.push(labelled(label));
+        }
+        buffer
     }
 
     #[test]
+    fn evicts_the_oldest_down_to_the_limit() {
+        let mut buffer = filled(25);
+        assert_eq!(buffer.bytes(), 25_000);
+        let evicted = buffer.evict_to(10_000);
+        assert_eq!(evicted.len(), 15);
+        assert_eq!(buffer.len(), 10);
+        assert_eq!(buffer.bytes(), 10_000);
+        assert_eq!(take(&mut buffer, 100), (15..25).collect::<Vec<_>>());
+    }
+
+    #[test]
+    #[allow(clippy::single_range_in_vec_init)]
     fn checked_out_events_are_not_evicted() {
-        let mut buffer = Buffer::new(5_000);
-        for _ in 0..5 {
-            buffer.push(item(UNIT));
-        }
+        let mut buffer = filled(5);
         assert_eq!(take(&mut buffer, 2), vec![0, 1]);
-        for _ in 0..4 {
-            buffer.push(item(UNIT));
-        }
-        assert_eq!(buffer.drops().buffer_full, 4);
-        buffer.complete(&[1]);
-        assert_eq!(take(&mut buffer, 10), vec![0, 6, 7, 8]);
-        buffer.complete(&[0, 6, 7, 8]);
+        assert_eq!(buffer.evict_to(0).len(), 3);
+        assert_eq!(buffer.bytes(), 2_000);
+        buffer.complete(&[1..2]);
+        buffer.push(labelled(5));
+        assert_eq!(take(&mut buffer, 10), vec![0, 5]);
+        buffer.complete(&[0..2]);
         assert!(buffer.is_empty());
         assert_eq!(buffer.bytes(), 0);
     }
 
     #[test]
-    fn an_event_that_cannot_fit_is_dropped_itself() {
-        let mut buffer = Buffer::new(2_000);
-        buffer.push(item(UNIT));
-        buffer.push(item(UNIT));
-        take(&mut buffer, 2);
-        assert!(!buffer.push(item(UNIT)));
-        assert!(!buffer.push(item(5_000)));
-        assert_eq!(buffer.drops().buffer_full, 2);
-        assert_eq!(buffer.len(), 2);
-    }
-
-    #[test]
     fn failed_events_stay_in_order_at_the_front() {
-        let mut buffer = Buffer::new(100_000);
-        for _ in 0..6 {
-            buffer.push(item(10));
-        }
+        let mut buffer = filled(6);
         take(&mut buffer, 4);
-        buffer.complete(&[0, 2]);
+        buffer.complete(&[0..1, 2..3]);
         assert_eq!(take(&mut buffer, 10), vec![1, 3, 4, 5]);
         buffer.complete(&[]);
         assert_eq!(buffer.len(), 4);
-    }
-
-    #[test]
-    fn own_reports_evicted_are_not_counted_as_telemetry_drops() {
-        let mut buffer = Buffer::new(2_000);
-        buffer.push(Item {
-            own: true,
-            ..item(UNIT)
-        });
-        buffer.push(item(UNIT));
-        buffer.push(item(UNIT));
-        assert_eq!(buffer.drops().buffer_full, 0);
-        buffer.push(item(UNIT));
-        assert_eq!(buffer.drops().buffer_full, 1);
-    }
-
-    #[test]
-    fn drop_deltas() {
-        let mut buffer = Buffer::new(10);
-        let before = buffer.drops();
-        buffer.count_malformed_batch();
-        buffer.count_invalid_events(3);
-        buffer.push(item(100));
-        let delta = buffer.drops().since(&before);
-        assert_eq!(
-            delta,
-            Drops {
-                buffer_full: 1,
-                malformed_batches: 1,
-                invalid_events: 3
-            }
-        );
-        assert!(!delta.is_zero());
+        take(&mut buffer, 1);
+        assert_eq!(buffer.drain_all().len(), 4);
+        assert_eq!(buffer.bytes(), 0);
+        buffer.complete(&[]);
+        assert!(buffer.is_empty());
     }
 }

@@ -1,40 +1,45 @@
-//! Telemetry API wire types (schema 2022-12-13). Events are kept whole: `record` is
-//! passed through as the raw JSON Lambda sent, whatever its shape, and unknown event
-//! types are kept like known ones.
+//! Telemetry API wire types (schemas 2022-12-13 and 2025-01-29). Events are kept whole:
+//! `record` is passed through as the raw JSON Lambda sent, whatever its shape, and unknown
+//! event types are kept like known ones. Events borrow from the batch body: nothing is
+//! copied until the payload is written.
+
+use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-/// One Telemetry API event, with its `record` untouched.
+/// One Telemetry API event, borrowed from the batch body, with its `record` untouched.
 #[derive(Debug, Deserialize)]
-pub struct TelemetryEvent {
+pub struct TelemetryEvent<'a> {
     /// Event time as Lambda wrote it (RFC 3339).
-    pub time: String,
+    #[serde(borrow)]
+    pub time: Cow<'a, str>,
     /// Event type, e.g. `platform.start`, `function`, or one this code does not know.
-    #[serde(rename = "type")]
-    pub kind: String,
+    #[serde(rename = "type", borrow)]
+    pub kind: Cow<'a, str>,
     /// The record: a string for text logs, an object for platform events and JSON logs.
-    pub record: Box<RawValue>,
+    #[serde(borrow)]
+    pub record: &'a RawValue,
 }
 
 /// The part of a record this extension reads: the invocation it belongs to.
 #[derive(Debug, Deserialize)]
 struct RecordRequestId<'a> {
     #[serde(rename = "requestId", borrow)]
-    request_id: Option<std::borrow::Cow<'a, str>>,
+    request_id: Option<Cow<'a, str>>,
 }
 
-impl TelemetryEvent {
+impl<'a> TelemetryEvent<'a> {
     /// The `requestId` of an object record (platform events, JSON logs), if any.
-    pub fn request_id(&self) -> Option<String> {
+    pub fn request_id(&self) -> Option<Cow<'a, str>> {
         let text = self.record.get();
-        if !text.starts_with('{') {
+        // Most records are text lines: skip the parse unless the key can be there.
+        if !text.starts_with('{') || !text.contains("\"requestId\"") {
             return None;
         }
-        serde_json::from_str::<RecordRequestId<'_>>(text)
+        serde_json::from_str::<RecordRequestId<'a>>(text)
             .ok()
             .and_then(|record| record.request_id)
-            .map(std::borrow::Cow::into_owned)
     }
 
     /// Whether this event ends an invocation's runtime phase.
@@ -45,10 +50,10 @@ impl TelemetryEvent {
 
 /// A parsed batch: its good events, and how many elements were not events.
 #[derive(Debug, Default)]
-pub struct Batch {
+pub struct Batch<'a> {
     /// Events in the order Lambda sent them.
-    pub events: Vec<TelemetryEvent>,
-    /// Array elements that were not `{time, type, record}` objects.
+    pub events: Vec<TelemetryEvent<'a>>,
+    /// Array elements that were not `{time, type, record}` objects (or not UTF-8).
     pub invalid_events: usize,
 }
 
@@ -57,18 +62,49 @@ pub struct Batch {
 #[error("telemetry batch is not a JSON array: {0}")]
 pub struct BatchError(#[from] serde_json::Error);
 
-/// Parses a batch: a JSON array of events. A malformed element is counted and skipped
-/// so the good events around it are kept; a body that is not an array is an error.
-pub fn parse_batch(body: &[u8]) -> Result<Batch, BatchError> {
-    let elements: Vec<&RawValue> = serde_json::from_slice(body)?;
-    let mut batch = Batch::default();
+/// Parses a batch: a JSON array of events. A malformed element, or one that is not valid
+/// UTF-8, is counted and skipped so the good events around it are kept; a body that is not
+/// an array is an error.
+pub fn parse_batch(body: &[u8]) -> Result<Batch<'_>, BatchError> {
+    // One pass for the usual, all-good batch.
+    if let Ok(events) = serde_json::from_slice::<Vec<TelemetryEvent<'_>>>(body) {
+        return Ok(Batch {
+            events,
+            invalid_events: 0,
+        });
+    }
+    let elements: Vec<&RawValue> = match serde_json::from_slice(body) {
+        Ok(elements) => elements,
+        Err(error) => return split_elements(body).ok_or(BatchError(error)),
+    };
+    let mut batch = Batch {
+        events: Vec::with_capacity(elements.len()),
+        invalid_events: 0,
+    };
     for element in elements {
-        match serde_json::from_str::<TelemetryEvent>(element.get()) {
+        match serde_json::from_str::<TelemetryEvent<'_>>(element.get()) {
             Ok(event) => batch.events.push(event),
             Err(_) => batch.invalid_events += 1,
         }
     }
     Ok(batch)
+}
+
+/// The slow path for a body that is a well-formed array whose elements may hold invalid
+/// UTF-8: elements are delimited on bytes, then each is checked on its own. `None` if the
+/// body is not a complete array.
+fn split_elements(body: &[u8]) -> Option<Batch<'_>> {
+    let mut batch = Batch::default();
+    for element in crate::array_split::elements(body)? {
+        let event = std::str::from_utf8(element)
+            .ok()
+            .and_then(|text| serde_json::from_str::<TelemetryEvent<'_>>(text).ok());
+        match event {
+            Some(event) => batch.events.push(event),
+            None => batch.invalid_events += 1,
+        }
+    }
+    Some(batch)
 }
 
 #[cfg(test)]
@@ -157,8 +193,25 @@ mod tests {
     }
 
     #[test]
+    fn an_element_with_invalid_utf8_is_dropped_alone() {
+        let mut body = format!("[{}, ", CAPTURED[2].0).into_bytes();
+        body.extend_from_slice(
+            b"{\"time\":\"t\",\"type\":\"function\",\"record\":\"bad \xff\xfe bytes\"}",
+        );
+        body.extend_from_slice(format!(", {}]", CAPTURED[1].0).as_bytes());
+        let batch = parse_batch(&body).unwrap();
+        assert_eq!(batch.events.len(), 2);
+        assert_eq!(batch.invalid_events, 1);
+        assert_eq!(batch.events[1].kind, "platform.start");
+        let mut truncated = body.clone();
+        truncated.truncate(body.len() - 3);
+        assert!(parse_batch(&truncated).is_err());
+    }
+
+    #[test]
     fn runtime_done_is_recognised() {
-        let batch = parse_batch(format!("[{}]", CAPTURED[4].0).as_bytes()).unwrap();
+        let body = format!("[{}]", CAPTURED[4].0);
+        let batch = parse_batch(body.as_bytes()).unwrap();
         assert!(batch.events[0].is_runtime_done());
     }
 }

@@ -118,16 +118,36 @@ pub enum ErrorPhase {
     Exit,
 }
 
-/// `POST register` for INVOKE and SHUTDOWN under `name`.
-pub fn register_request(api: &str, name: &str) -> Result<Request<Full<Bytes>>, http::Error> {
+/// The lifecycle events an extension registers for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Events {
+    /// INVOKE and SHUTDOWN: flush around invocations.
+    InvokeAndShutdown,
+    /// SHUTDOWN only: where Lambda offers no INVOKE events (Managed Instances).
+    ShutdownOnly,
+}
+
+impl Events {
+    fn body(self) -> &'static [u8] {
+        match self {
+            Self::InvokeAndShutdown => br#"{"events":["INVOKE","SHUTDOWN"]}"#,
+            Self::ShutdownOnly => br#"{"events":["SHUTDOWN"]}"#,
+        }
+    }
+}
+
+/// `POST register` for `events` under `name`.
+pub fn register_request(
+    api: &str,
+    name: &str,
+    events: Events,
+) -> Result<Request<Full<Bytes>>, http::Error> {
     Request::builder()
         .method(Method::POST)
         .uri(format!("http://{api}/{VERSION}/extension/register"))
         .header(EXTENSION_NAME_HEADER, name)
         .header(http::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from_static(
-            br#"{"events":["INVOKE","SHUTDOWN"]}"#,
-        )))
+        .body(Full::new(Bytes::from_static(events.body())))
 }
 
 /// `GET event/next`.
@@ -216,12 +236,19 @@ pub struct ExtensionsClient {
     http: HttpClient,
     api: String,
     id: String,
+    events: Events,
 }
 
 impl ExtensionsClient {
-    /// Registers `name` with the Extensions API at `api` (`host:port`).
-    pub async fn register(http: HttpClient, api: &str, name: &str) -> Result<Self, ApiError> {
-        let (headers, _) = send(&http, register_request(api, name)?, Some(CALL_TIMEOUT)).await?;
+    /// Registers `name` for `events` with the Extensions API at `api` (`host:port`).
+    pub async fn register(
+        http: HttpClient,
+        api: &str,
+        name: &str,
+        events: Events,
+    ) -> Result<Self, ApiError> {
+        let request = register_request(api, name, events)?;
+        let (headers, _) = send(&http, request, Some(CALL_TIMEOUT)).await?;
         let id = headers
             .get(EXTENSION_ID_HEADER)
             .and_then(|value| value.to_str().ok())
@@ -232,7 +259,13 @@ impl ExtensionsClient {
             http,
             api: api.to_owned(),
             id,
+            events,
         })
+    }
+
+    /// What it registered for.
+    pub fn events(&self) -> Events {
+        self.events
     }
 
     /// The identifier Lambda gave.
@@ -279,7 +312,7 @@ mod tests {
 
     #[test]
     fn requests() {
-        let request = register_request("127.0.0.1:9001", "ext").unwrap();
+        let request = register_request("127.0.0.1:9001", "ext", Events::ShutdownOnly).unwrap();
         assert_eq!(request.method(), Method::POST);
         assert_eq!(
             request.uri(),

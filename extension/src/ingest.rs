@@ -1,17 +1,29 @@
-//! State shared by the listener (which adds events) and the dispatcher (which sends
-//! them): the buffer, the encoder, a wake-up for the dispatcher, and the invocations
-//! whose `platform.runtimeDone` has arrived.
+//! State shared by the listener (which adds events) and the dispatcher (which sends them):
+//! the buffer and the encoder, the memory budget that bounds buffered events and request
+//! bodies together, the spiller for what the budget cannot keep, and the invocations whose
+//! `platform.runtimeDone` has arrived.
+//!
+//! The budget: buffered events plus the bodies being read never exceed `limit` bytes. A
+//! body reserves its length before it is read; when the room is held by buffered events,
+//! the oldest are evicted (spilled, or dropped and counted when spilling is off); when it
+//! is held by other bodies, the reservation waits, and is refused after a while (Lambda
+//! retries a POST that fails, so a refused body is not lost). One body may always be read
+//! when no other is, so a batch larger than the budget still gets through.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use serde_json::value::RawValue;
+use telemetry_kinesis_contract::drops::Drops;
+use telemetry_kinesis_contract::spill::MARKER as SPILL_MARKER;
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
-use crate::buffer::{Buffer, Drops};
+use crate::buffer::Buffer;
 use crate::event::{BatchError, parse_batch};
-use crate::record::Encoder;
+use crate::record::{Encoder, Item};
+use crate::spill::{Spilled, Spiller};
 
 /// How many finished invocations are remembered for [`Ingest::wait_runtime_done`].
 const RECENT_RUNTIME_DONE: usize = 64;
@@ -28,24 +40,54 @@ pub struct BatchOutcome {
 struct Inner {
     buffer: Buffer,
     encoder: Encoder,
+    /// Bytes reserved by bodies being read.
+    reserved: usize,
+    drops: Drops,
+    /// When the buffer last went from empty to holding events.
+    filled_since: Option<Instant>,
 }
 
 /// The buffer and what goes with it; cheap critical sections under one mutex.
 pub struct Ingest {
     inner: Mutex<Inner>,
+    limit: usize,
+    spiller: Spiller,
     pushed: Notify,
+    released: Notify,
+    restored: Notify,
     runtime_done: watch::Sender<VecDeque<String>>,
 }
 
+/// Room held for a body being read; given back when dropped.
+pub struct Reservation<'a> {
+    ingest: &'a Ingest,
+    bytes: usize,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.ingest.lock().reserved -= self.bytes;
+        self.ingest.released.notify_waiters();
+    }
+}
+
 impl Ingest {
-    /// An empty buffer of `cap` bytes fed through `encoder`.
-    pub fn new(cap: usize, encoder: Encoder) -> Self {
+    /// An empty buffer fed through `encoder`, with `limit` bytes for buffered events and
+    /// bodies being read.
+    pub fn new(limit: usize, encoder: Encoder, spiller: Spiller) -> Self {
         Self {
             inner: Mutex::new(Inner {
-                buffer: Buffer::new(cap),
+                buffer: Buffer::default(),
                 encoder,
+                reserved: 0,
+                drops: Drops::default(),
+                filled_since: None,
             }),
+            limit,
+            spiller,
             pushed: Notify::new(),
+            released: Notify::new(),
+            restored: Notify::new(),
             runtime_done: watch::Sender::new(VecDeque::new()),
         }
     }
@@ -54,31 +96,85 @@ impl Ingest {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds the events of a Telemetry API batch body. A body that is not a JSON array
-    /// is counted as a malformed batch and returned as an error.
+    /// Reserves room for a body of `bytes`, evicting the oldest buffered events if needed,
+    /// waiting at most `wait` for other bodies to finish. `None`: refused.
+    pub async fn reserve(&self, bytes: usize, wait: Duration) -> Option<Reservation<'_>> {
+        let give_up = Instant::now() + wait;
+        loop {
+            let released = self.released.notified();
+            let (granted, evicted) = {
+                let mut inner = self.lock();
+                let room_for_events = self.limit.saturating_sub(inner.reserved + bytes);
+                let evicted = inner.buffer.evict_to(room_for_events);
+                let fits = inner.buffer.bytes() + inner.reserved + bytes <= self.limit;
+                let granted = fits || inner.reserved == 0;
+                if granted {
+                    inner.reserved += bytes;
+                }
+                (granted, evicted)
+            };
+            self.dispose(&evicted);
+            if granted {
+                return Some(Reservation {
+                    ingest: self,
+                    bytes,
+                });
+            }
+            if tokio::time::timeout_at(give_up, released).await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    /// Adds the events of a Telemetry API batch body, evicting the oldest events to stay
+    /// within the budget. A body that is not a JSON array is counted as a malformed batch
+    /// and returned as an error.
     pub fn accept_batch(&self, body: &[u8]) -> Result<BatchOutcome, BatchError> {
         let batch = match parse_batch(body) {
             Ok(batch) => batch,
             Err(error) => {
-                self.lock().buffer.count_malformed_batch();
+                self.lock().drops.malformed_batches += 1;
                 return Err(error);
             }
         };
         let mut finished = Vec::new();
-        {
+        let mut accepted = 0;
+        let mut restored = false;
+        let evicted = {
             let mut inner = self.lock();
-            let Inner { buffer, encoder } = &mut *inner;
+            let Inner {
+                buffer,
+                encoder,
+                reserved,
+                drops,
+                filled_since,
+            } = &mut *inner;
+            // Fresh ids for every batch: a SnapStart restore can happen between any two.
+            encoder.refresh_ids();
+            if buffer.is_empty() && !batch.events.is_empty() {
+                *filled_since = Some(Instant::now());
+            }
             for event in &batch.events {
-                let item = encoder.encode(event);
-                buffer.push(item);
+                restored |= event.kind.starts_with("platform.restore");
+                // The extension's own spill lines come back as `extension` events.
+                if event.kind == "extension" && event.record.get().contains(SPILL_MARKER) {
+                    continue;
+                }
+                buffer.push(encoder.encode(event));
+                accepted += 1;
                 if event.is_runtime_done() {
-                    finished.extend(event.request_id());
+                    finished.extend(event.request_id().map(|id| id.into_owned()));
                 }
             }
-            buffer.count_invalid_events(batch.invalid_events);
-        }
-        if !batch.events.is_empty() {
+            drops.invalid_events += batch.invalid_events as u64;
+            buffer.evict_to(self.limit.saturating_sub(*reserved))
+        };
+        self.dispose(&evicted);
+        if accepted > 0 {
             self.pushed.notify_one();
+        }
+        if restored {
+            self.restored.notify_one();
         }
         if !finished.is_empty() {
             self.runtime_done.send_modify(|recent| {
@@ -91,24 +187,59 @@ impl Ingest {
             });
         }
         Ok(BatchOutcome {
-            accepted: batch.events.len(),
+            accepted,
             invalid: batch.invalid_events,
         })
     }
 
-    /// Counts a batch that could not even be read (too large, broken connection).
+    /// Spills evicted events, or counts them dropped.
+    fn dispose(&self, evicted: &[Item]) {
+        if evicted.is_empty() {
+            return;
+        }
+        let outcome = self.spiller.write(evicted, None);
+        self.count(outcome);
+    }
+
+    fn count(&self, outcome: Spilled) {
+        let mut inner = self.lock();
+        inner.drops.spilled += outcome.written;
+        inner.drops.buffer_full += outcome.lost;
+    }
+
+    /// Counts a batch that could not even be read (too large).
     pub fn count_malformed_batch(&self) {
-        self.lock().buffer.count_malformed_batch();
+        self.lock().drops.malformed_batches += 1;
     }
 
     /// Adds an event this extension emits about itself.
     pub fn push_own(&self, time: &str, kind: &str, record: &RawValue) {
-        {
+        let evicted = {
             let mut inner = self.lock();
-            let Inner { buffer, encoder } = &mut *inner;
-            buffer.push(encoder.encode_own(time, kind, record));
-        }
+            let item = inner.encoder.encode_own(time, kind, record);
+            if inner.buffer.is_empty() {
+                inner.filled_since = Some(Instant::now());
+            }
+            inner.buffer.push(item);
+            let room = self.limit.saturating_sub(inner.reserved);
+            inner.buffer.evict_to(room)
+        };
+        self.dispose(&evicted);
         self.pushed.notify_one();
+    }
+
+    /// Spills every event left, those of a call still in flight included (at the end,
+    /// after the last flush), writing until `deadline`; returns what became of them.
+    pub fn spill_rest(&self, deadline: Instant) -> Spilled {
+        let rest = self.lock().buffer.drain_all();
+        let outcome = self.spiller.write(&rest, Some(deadline));
+        self.count(outcome);
+        outcome
+    }
+
+    /// Whether events are spilled rather than dropped.
+    pub fn spills(&self) -> bool {
+        self.spiller.enabled()
     }
 
     /// Runs `action` on the buffer.
@@ -121,6 +252,11 @@ impl Ingest {
         self.lock().buffer.len()
     }
 
+    /// Bytes buffered.
+    pub fn bytes(&self) -> usize {
+        self.lock().buffer.bytes()
+    }
+
     /// Whether nothing is buffered.
     pub fn is_empty(&self) -> bool {
         self.lock().buffer.is_empty()
@@ -128,12 +264,27 @@ impl Ingest {
 
     /// Drop counters.
     pub fn drops(&self) -> Drops {
-        self.lock().buffer.drops()
+        self.lock().drops
     }
 
     /// Resolves when events were added since the last call (one waiter: the dispatcher).
     pub async fn pushed(&self) {
         self.pushed.notified().await;
+    }
+
+    /// Resolves when a SnapStart restore was seen (`platform.restore*` events) since the
+    /// last call (one waiter: the dispatcher).
+    pub async fn restored(&self) {
+        self.restored.notified().await;
+    }
+
+    /// Since when events have been waiting (`None` when the buffer is empty).
+    pub fn waiting_since(&self) -> Option<Instant> {
+        let mut inner = self.lock();
+        if inner.buffer.is_empty() {
+            inner.filled_since = None;
+        }
+        inner.filled_since
     }
 
     /// Waits until `request_id`'s `platform.runtimeDone` has arrived, or `deadline`.
@@ -146,39 +297,4 @@ impl Ingest {
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use crate::config::FunctionIdentity;
-    use std::time::Duration;
-
-    fn ingest() -> Ingest {
-        Ingest::new(
-            1 << 20,
-            Encoder::new(FunctionIdentity::default(), "i".into()),
-        )
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn batches_fill_the_buffer_and_signal_runtime_done() {
-        let ingest = ingest();
-        let body = br#"[{"time":"t","type":"platform.start","record":{"requestId":"r1"}},
-            {"time":"t","type":"function","record":"x"}, 7,
-            {"time":"t","type":"platform.runtimeDone","record":{"requestId":"r1","status":"success"}}]"#;
-        let outcome = ingest.accept_batch(body).unwrap();
-        assert_eq!(
-            outcome,
-            BatchOutcome {
-                accepted: 3,
-                invalid: 1
-            }
-        );
-        assert_eq!(ingest.len(), 3);
-        let deadline = Instant::now() + Duration::from_secs(1);
-        assert!(ingest.wait_runtime_done("r1", deadline).await);
-        assert!(!ingest.wait_runtime_done("r2", deadline).await);
-        assert!(ingest.accept_batch(b"{oops").is_err());
-        assert_eq!(ingest.drops().malformed_batches, 1);
-        assert_eq!(ingest.drops().invalid_events, 1);
-    }
-}
+mod tests;

@@ -1,5 +1,10 @@
 //! The Kinesis side of dispatch: one PutRecords call through aws-sdk-kinesis, with the
 //! standard credential chain, region and `AWS_ENDPOINT_URL(_KINESIS)`.
+//!
+//! The request body is written straight from the buffered events (see `request_body.rs`)
+//! and put in place by an interceptor before signing: the SDK still resolves the endpoint,
+//! signs (SigV4 over that body), sends and parses the answer, but no event is copied into
+//! the SDK's own request types first.
 
 use std::future::Future;
 use std::time::Duration;
@@ -7,18 +12,23 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_sdk_kinesis::primitives::Blob;
-use aws_sdk_kinesis::types::PutRecordsRequestEntry;
+use std::sync::{Mutex, PoisonError};
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::ConfigBag;
+use bytes::Bytes;
 
 use telemetry_kinesis_contract::stream::StreamTarget;
 
 use crate::batcher::Entry;
 use crate::error_chain::error_chain;
 
-/// Bound on connecting to Kinesis.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-/// Bound on one PutRecords attempt; the dispatcher cuts it shorter near a deadline.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Bound on connecting to Kinesis (TCP and TLS), on a CPU-starved small function too.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A whole PutRecords call failed (network, throttling of the call, 5xx, timeout).
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +42,12 @@ pub trait Sink {
         &self,
         entries: &[Entry],
     ) -> impl Future<Output = Result<Vec<bool>, PutError>> + Send;
+
+    /// Prepares what the first call needs (credentials, TLS roots, a connection), so that
+    /// it costs the first invocation nothing. The default does nothing.
+    fn warm_up(&self) -> impl Future<Output = ()> + Send {
+        std::future::ready(())
+    }
 }
 
 /// PutRecords to a Kinesis stream.
@@ -43,16 +59,16 @@ pub struct KinesisSink {
 
 impl KinesisSink {
     /// Loads the AWS configuration from the environment. Retries are ours (only the
-    /// failed entries are retried), so the SDK's are disabled; its timeouts bound every
-    /// attempt so a stalled endpoint cannot eat the shutdown budget.
+    /// failed entries are retried), so the SDK's are disabled. The dispatcher bounds every
+    /// attempt with its adaptive timeout; the SDK's timeouts are only a backstop.
     pub async fn from_env(stream: StreamTarget) -> Self {
         let config = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::disabled())
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                    .operation_timeout(ATTEMPT_TIMEOUT)
+                    .operation_attempt_timeout(crate::attempt::MAX)
+                    .operation_timeout(crate::attempt::MAX)
                     .build(),
             )
             .load()
@@ -65,24 +81,32 @@ impl KinesisSink {
 }
 
 impl Sink for KinesisSink {
+    /// A PutRecords call without records: Kinesis refuses it without storing or billing
+    /// anything, and the call has loaded the credentials and the TLS roots and left an
+    /// open connection in the pool.
+    async fn warm_up(&self) {
+        let request = match &self.stream {
+            StreamTarget::Name(name) => self.client.put_records().stream_name(name),
+            StreamTarget::Arn { arn, .. } => self.client.put_records().stream_arn(arn),
+        };
+        let result = request.set_records(Some(Vec::new())).send().await;
+        let reached = result
+            .as_ref()
+            .map_or_else(|error| error.raw_response().is_some(), |_| true);
+        tracing::debug!(reached, "Kinesis connection prepared");
+    }
+
     async fn put_records(&self, entries: &[Entry]) -> Result<Vec<bool>, PutError> {
-        let records = entries
-            .iter()
-            .map(|entry| {
-                PutRecordsRequestEntry::builder()
-                    .partition_key(&entry.partition_key)
-                    .data(Blob::new(entry.data.to_vec()))
-                    .build()
-                    .map_err(|error| PutError(error.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let body = Bytes::from(crate::request_body::put_records(&self.stream, entries));
         // A stream ARN goes as `StreamARN`: the only way to name another account's stream.
         let request = match &self.stream {
             StreamTarget::Name(name) => self.client.put_records().stream_name(name),
             StreamTarget::Arn { arn, .. } => self.client.put_records().stream_arn(arn),
         };
         let output = request
-            .set_records(Some(records))
+            .set_records(Some(Vec::new()))
+            .customize()
+            .interceptor(RecordsBody(Mutex::new(Some(body))))
             .send()
             .await
             .map_err(|error| PutError(error_chain(&error)))?;
@@ -98,5 +122,37 @@ impl Sink for KinesisSink {
             .iter()
             .map(|result| result.error_code().is_none())
             .collect())
+    }
+}
+
+/// Puts the request body written from the buffered events in place of the SDK's (which
+/// holds no records), before the request is signed. One attempt per call: the SDK's
+/// retries are off.
+#[derive(Debug)]
+struct RecordsBody(Mutex<Option<Bytes>>);
+
+impl Intercept for RecordsBody {
+    fn name(&self) -> &'static str {
+        "RecordsBody"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let body = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .ok_or("the PutRecords body was already used")?;
+        let request = context.request_mut();
+        request
+            .headers_mut()
+            .insert("Content-Length", body.len().to_string());
+        *request.body_mut() = SdkBody::from(body);
+        Ok(())
     }
 }

@@ -1,10 +1,13 @@
 //! AWS Lambda external extension that ships the function's Telemetry API events to a
 //! Kinesis stream without losing them and without delaying the function's callers.
 //!
-//! Pure cores: [`config`], [`event`], [`record`], [`batcher`], [`buffer`],
-//! [`backoff`], [`flush`]. I/O shells: [`extensions_api`], [`telemetry_api`],
-//! [`listener`], [`ingest`], [`kinesis`], [`dispatcher`], [`run`].
+//! Pure cores: `config`, `event`, `array_split`, `record`, `batcher`, `buffer`, `backoff`,
+//! `attempt`, `flush`. I/O shells: `extensions_api`, `telemetry_api`, `listener`,
+//! `ingest`, `spill`, `kinesis`, `dispatcher`, `start`, `event_loop`, `shutdown`,
+//! `signals`, [`run`].
 
+mod array_split;
+mod attempt;
 mod backoff;
 mod batcher;
 mod buffer;
@@ -13,6 +16,7 @@ mod config;
 mod dispatcher;
 mod error_chain;
 mod event;
+mod event_loop;
 mod extensions_api;
 mod flush;
 mod ingest;
@@ -20,5 +24,10 @@ mod kinesis;
 mod listener;
 pub mod logging;
 mod record;
+mod request_body;
 pub mod run;
+mod shutdown;
+mod signals;
+mod spill;
+mod start;
 mod telemetry_api;

@@ -1,15 +1,18 @@
-//! Lambda Telemetry API subscription (`PUT /2022-07-01/telemetry`, schema 2022-12-13).
+//! Lambda Telemetry API subscription (`PUT /2022-07-01/telemetry`). Schema `2025-01-29`,
+//! which Managed Instances require and default functions accept; `2022-12-13` only where an
+//! environment refuses the newer one.
 
 use bytes::Bytes;
-use http::{Method, Request};
+use http::{Method, Request, StatusCode};
 use http_body_util::Full;
 use serde::Serialize;
+use tracing::info;
 
 use crate::config::{Buffering, TelemetryType};
 use crate::extensions_api::{ApiError, CALL_TIMEOUT, EXTENSION_ID_HEADER, ExtensionsClient, send};
 
-/// Event schema version requested.
-pub const SCHEMA_VERSION: &str = "2022-12-13";
+/// Event schema versions, in the order they are asked for.
+pub const SCHEMA_VERSIONS: [&str; 2] = ["2025-01-29", "2022-12-13"];
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -39,12 +42,13 @@ struct BufferingBody {
 pub fn subscribe_request(
     api: &str,
     id: &str,
+    schema_version: &str,
     destination: &str,
     types: &[TelemetryType],
     buffering: Buffering,
 ) -> Result<Request<Full<Bytes>>, http::Error> {
     let body = Subscription {
-        schema_version: SCHEMA_VERSION,
+        schema_version,
         destination: Destination {
             protocol: "HTTP",
             uri: destination,
@@ -66,23 +70,44 @@ pub fn subscribe_request(
         )))
 }
 
-/// Subscribes the registered extension.
+/// Subscribes the registered extension with the newest schema the environment accepts;
+/// returns the schema version used.
 pub async fn subscribe(
     extension: &ExtensionsClient,
     destination: &str,
     types: &[TelemetryType],
     buffering: Buffering,
-) -> Result<(), ApiError> {
+) -> Result<&'static str, ApiError> {
+    let (last, newer) = SCHEMA_VERSIONS.split_last().unwrap_or((&"2022-12-13", &[]));
+    for schema_version in newer {
+        let request = subscribe_request(
+            extension.api(),
+            extension.id(),
+            schema_version,
+            destination,
+            types,
+            buffering,
+        )?;
+        match send(extension.http(), request, Some(CALL_TIMEOUT)).await {
+            Ok(_) => return Ok(schema_version),
+            // Only a refusal of the request itself is worth another schema.
+            Err(ApiError::Status { status, .. }) if status == StatusCode::BAD_REQUEST => {
+                info!("the Telemetry API refused schema {schema_version}; trying an older one");
+            }
+            Err(error) => return Err(error),
+        }
+    }
     let request = subscribe_request(
         extension.api(),
         extension.id(),
+        last,
         destination,
         types,
         buffering,
     )?;
     send(extension.http(), request, Some(CALL_TIMEOUT))
         .await
-        .map(|_| ())
+        .map(|_| *last)
 }
 
 #[cfg(test)]
@@ -96,6 +121,7 @@ mod tests {
         let request = subscribe_request(
             "h:1",
             "id",
+            SCHEMA_VERSIONS[0],
             "http://sandbox.localdomain:4243",
             &[TelemetryType::Platform, TelemetryType::Function],
             Buffering {
@@ -112,7 +138,7 @@ mod tests {
         assert_eq!(
             body,
             serde_json::json!({
-                "schemaVersion": "2022-12-13",
+                "schemaVersion": "2025-01-29",
                 "destination": {"protocol": "HTTP", "URI": "http://sandbox.localdomain:4243"},
                 "types": ["platform", "function"],
                 "buffering": {"maxItems": 1000, "maxBytes": 262144, "timeoutMs": 25}

@@ -1,8 +1,8 @@
 //! Output lines of the runtime and the extensions: each kept for inspection (up to a cap)
 //! and published as a `function` or `extension` Telemetry API event.
 
-use crate::delivery::Hub;
-use crate::log_events::{LogType, log_event};
+use crate::delivery::{Hub, LineSource};
+use crate::log_events::{LogType, log_record, record_event, record_request_id};
 use crate::process::ProcessHandle;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -27,10 +27,27 @@ pub(crate) struct LineSink {
 }
 
 impl LineSink {
+    /// A line read from a process's output.
     pub(crate) fn line(&self, stream: Stream, text: String) {
+        self.emit(stream, text, None);
+    }
+
+    /// A line the invocation `request_id` wrote (the scripted function knows which).
+    pub(crate) fn invocation_line(&self, stream: Stream, text: String, request_id: &str) {
+        self.emit(stream, text, Some(request_id));
+    }
+
+    fn emit(&self, stream: Stream, text: String, request_id: Option<&str>) {
         if self.hub.wants(self.log_type) {
-            let event = log_event(self.log_type, OffsetDateTime::now_utc(), &text);
-            self.hub.publish_log(self.log_type, event.into());
+            let record = log_record(&text);
+            let source = match request_id {
+                Some(request_id) => LineSource::Invocation(request_id),
+                None => LineSource::Output {
+                    named: record_request_id(&record),
+                },
+            };
+            let event = record_event(self.log_type, OffsetDateTime::now_utc(), &record);
+            self.hub.publish_log(self.log_type, event.into(), source);
         }
         let mut state = self.handle.lock();
         let output = &mut state.output;

@@ -1,6 +1,7 @@
 //! What to run: the layer, the function, the environment and Lambda's limits.
 
 use crate::layer::Layer;
+use crate::model::ExecutionModel;
 use crate::scripted::Script;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -53,8 +54,12 @@ pub struct SandboxConfig {
     pub shutdown_budget: Duration,
     /// The runtime's SHUTDOWN budget (SIGTERM, then SIGKILL).
     pub runtime_shutdown_budget: Duration,
-    /// Freeze the processes (SIGSTOP/SIGCONT) between invocations, as Lambda does.
+    /// Freeze the processes (SIGSTOP/SIGCONT) between invocations, as Lambda does (never
+    /// with [`ExecutionModel::ManagedInstances`], whose environments never freeze).
     pub freeze: bool,
+    /// How Lambda runs the environment: on-demand (the default), provisioned concurrency,
+    /// SnapStart or Lambda Managed Instances.
+    pub execution_model: ExecutionModel,
 }
 
 impl SandboxConfig {
@@ -71,6 +76,7 @@ impl SandboxConfig {
             shutdown_budget: SHUTDOWN_BUDGET,
             runtime_shutdown_budget: RUNTIME_SHUTDOWN_BUDGET,
             freeze: true,
+            execution_model: ExecutionModel::OnDemand,
         }
     }
 
@@ -114,6 +120,18 @@ impl SandboxConfig {
     pub fn with_freeze(mut self, freeze: bool) -> Self {
         self.freeze = freeze;
         self
+    }
+
+    /// Sets the execution model.
+    #[must_use]
+    pub fn with_execution_model(mut self, model: ExecutionModel) -> Self {
+        self.execution_model = model;
+        self
+    }
+
+    /// Whether the processes freeze when idle: freezing is on and the model freezes.
+    pub(crate) fn freezes(&self) -> bool {
+        self.freeze && self.execution_model.freezes()
     }
 
     /// Sets the function name.

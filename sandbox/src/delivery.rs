@@ -5,7 +5,11 @@
 //! here) go through the same actor, so a subscriber sees one stream, in Lambda's order: an
 //! invocation's lines wait for its `platform.start` ([`crate::ordering`]). The hub also says
 //! when a platform event has been routed to every platform subscriber, so SHUTDOWN can wait
-//! for the last invocation's `platform.report` instead of guessing the simulator's delay.
+//! for the last invocations' `platform.report` instead of guessing the simulator's delay.
+//!
+//! A line belongs to the invocation running when it was captured; when invocations run
+//! concurrently (Lambda Managed Instances) that is unknown, so it belongs to the invocation
+//! its writer names (the scripted function; a JSON record's `requestId`), or to none.
 
 use crate::batcher::Batcher;
 use crate::http::HttpClient;
@@ -15,7 +19,7 @@ use crate::platform::{LastPlatformEvent, PlatformEvent};
 use crate::report::DeliveryStats;
 use crate::subscriber::{Actor, Command};
 use crate::subscription::Subscription;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -24,6 +28,18 @@ use tokio::time::Instant;
 
 /// The subscription type of platform events.
 const PLATFORM: &str = "platform";
+/// Invocations whose `platform.report` routing is remembered per subscriber (SHUTDOWN waits
+/// for the last ones, at most a concurrent batch).
+const REMEMBERED_REPORTS: usize = 1024;
+
+/// Which invocation a captured line belongs to, as far as its writer knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineSource<'a> {
+    /// Written by the invocation with this request ID.
+    Invocation(&'a str),
+    /// Read from a process's output; its record names this invocation, if any.
+    Output { named: Option<&'a str> },
+}
 
 struct Subscriber {
     name: String,
@@ -31,15 +47,15 @@ struct Subscriber {
     sender: mpsc::UnboundedSender<Command>,
     /// Whether `platform.initReport` has been routed to it.
     init_report_routed: bool,
-    /// The invocation whose `platform.report` was routed to it last.
-    last_report: Option<String>,
+    /// The invocations whose `platform.report` was routed to it, the latest last.
+    reports: VecDeque<String>,
 }
 
 impl Subscriber {
     fn has_routed(&self, last: &LastPlatformEvent) -> bool {
         match last {
             LastPlatformEvent::InitReport => self.init_report_routed,
-            LastPlatformEvent::Report(request_id) => self.last_report.as_ref() == Some(request_id),
+            LastPlatformEvent::Report(request_id) => self.reports.contains(request_id),
         }
     }
 }
@@ -48,7 +64,7 @@ impl Subscriber {
 struct HubState {
     subscribers: BTreeMap<String, Subscriber>,
     /// The invocation running now (from its start to the next one's); `None` in INIT and
-    /// SHUTDOWN.
+    /// SHUTDOWN, and unused when invocations run concurrently.
     invocation: Option<Arc<str>>,
     tasks: JoinSet<()>,
 }
@@ -60,11 +76,15 @@ pub(crate) struct Hub {
     stats: Arc<Mutex<BTreeMap<String, DeliveryStats>>>,
     /// Bumped whenever a platform event is routed.
     routed: watch::Sender<u64>,
+    /// Whether invocations run concurrently.
+    concurrent: bool,
 }
 
 impl Hub {
-    pub(crate) fn new(client: HttpClient) -> Self {
+    /// A hub for invocations that run one after another, or `concurrent`ly.
+    pub(crate) fn new(client: HttpClient, concurrent: bool) -> Self {
         Self {
+            concurrent,
             client,
             state: Mutex::new(HubState::default()),
             stats: Arc::default(),
@@ -84,7 +104,7 @@ impl Hub {
         let stats = Arc::clone(&self.stats);
         let actor = Actor::new(
             Batcher::new(buffering),
-            InvocationOrder::new(types.contains(PLATFORM)),
+            InvocationOrder::new(types.contains(PLATFORM), self.concurrent),
             destination,
             client,
             stats,
@@ -99,7 +119,7 @@ impl Hub {
                 types,
                 sender,
                 init_report_routed: false,
-                last_report: None,
+                reports: VecDeque::new(),
             },
         );
     }
@@ -122,13 +142,18 @@ impl Hub {
     }
 
     /// Sends a `function` or `extension` event to every subscriber of that type.
-    pub(crate) fn publish_log(&self, log_type: LogType, event: Arc<[u8]>) {
+    pub(crate) fn publish_log(&self, log_type: LogType, event: Arc<[u8]>, source: LineSource<'_>) {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let invocation = match source {
+            LineSource::Invocation(request_id) => Some(Arc::from(request_id)),
+            LineSource::Output { named } if self.concurrent => named.map(Arc::from),
+            LineSource::Output { .. } => state.invocation.clone(),
+        };
         for subscriber in state.subscribers.values() {
             if subscriber.types.contains(log_type.as_str()) {
                 let _ = subscriber.sender.send(Command::Line {
                     event: Arc::clone(&event),
-                    invocation: state.invocation.clone(),
+                    invocation: invocation.clone(),
                 });
             }
         }
@@ -141,23 +166,30 @@ impl Hub {
             let Some(subscriber) = state.subscribers.get_mut(extension_id) else {
                 return;
             };
-            match event.closes() {
-                Some(LastPlatformEvent::InitReport) => subscriber.init_report_routed = true,
-                Some(LastPlatformEvent::Report(request_id)) => {
-                    subscriber.last_report = Some(request_id);
-                }
-                None => {}
-            }
-            let _ = subscriber.sender.send(Command::Platform(event));
+            route_platform(subscriber, event);
         }
         self.routed.send_modify(|count| *count += 1);
     }
 
-    /// Waits until `last` has been routed to every subscriber of platform events (a flush
-    /// then delivers it), or `timeout` passed; returns whether it was.
+    /// Sends a platform event the sandbox emits itself (the simulator has no Restore phase)
+    /// to every subscriber of platform events.
+    pub(crate) fn publish_own_platform(&self, event: &PlatformEvent) {
+        {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            for subscriber in state.subscribers.values_mut() {
+                if subscriber.types.contains(PLATFORM) {
+                    route_platform(subscriber, event.clone());
+                }
+            }
+        }
+        self.routed.send_modify(|count| *count += 1);
+    }
+
+    /// Waits until every event of `last` has been routed to every subscriber of platform
+    /// events (a flush then delivers them), or `timeout` passed; returns whether they were.
     pub(crate) async fn wait_until_routed(
         &self,
-        last: &LastPlatformEvent,
+        last: &[LastPlatformEvent],
         timeout: Duration,
     ) -> bool {
         let all_routed = || {
@@ -166,7 +198,7 @@ impl Hub {
                 .subscribers
                 .values()
                 .filter(|subscriber| subscriber.types.contains(PLATFORM))
-                .all(|subscriber| subscriber.has_routed(last))
+                .all(|subscriber| last.iter().all(|event| subscriber.has_routed(event)))
         };
         let deadline = Instant::now() + timeout;
         let mut changes = self.routed.subscribe();
@@ -243,4 +275,19 @@ impl Hub {
             })
             .collect()
     }
+}
+
+/// Hands a platform event to a subscriber's actor, noting the phase-closing ones.
+fn route_platform(subscriber: &mut Subscriber, event: PlatformEvent) {
+    match event.closes() {
+        Some(LastPlatformEvent::InitReport) => subscriber.init_report_routed = true,
+        Some(LastPlatformEvent::Report(request_id)) => {
+            if subscriber.reports.len() == REMEMBERED_REPORTS {
+                subscriber.reports.pop_front();
+            }
+            subscriber.reports.push_back(request_id);
+        }
+        None => {}
+    }
+    let _ = subscriber.sender.send(Command::Platform(event));
 }

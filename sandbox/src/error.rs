@@ -119,4 +119,12 @@ pub enum SandboxError {
     /// The sandbox was already failed by an earlier error and cannot run more invocations.
     #[error("the sandbox already failed: {0}")]
     Failed(String),
+    /// The execution model or the environment's phase does not allow the operation.
+    #[error("{operation} is not available: {reason}")]
+    Unsupported {
+        /// The operation asked for (`restore`, `invoke_concurrently`).
+        operation: &'static str,
+        /// Why not.
+        reason: String,
+    },
 }

@@ -53,3 +53,16 @@ pub(crate) fn text_response(
     *response.status_mut() = status;
     response
 }
+
+/// A response with a status and a JSON body, labelled as such.
+pub(crate) fn json_response(
+    status: http::StatusCode,
+    body: &serde_json::Value,
+) -> http::Response<Full<Bytes>> {
+    let mut response = text_response(status, body.to_string());
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}

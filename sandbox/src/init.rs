@@ -8,8 +8,10 @@ use crate::error::SandboxError;
 use crate::init_report::{InitStarts, init_report};
 use crate::init_wait::{wait_for_extensions, wait_for_runtime};
 use crate::layer::LayerFiles;
+use crate::model_events::PlatformRewriter;
 use crate::process::ProcessHandle;
 use crate::processes::{Processes, Spawner};
+use crate::proxy::ProxyContext;
 use crate::report::InitReport;
 use crate::timeline::{Registered, Timeline};
 use crate::variables::{process_env, runtime_env};
@@ -23,6 +25,8 @@ pub(crate) struct ExecutionEnvironment {
     pub simulator: Arc<Simulator>,
     pub timeline: Arc<Timeline>,
     pub hub: Arc<Hub>,
+    /// Rewrites the simulator's platform events as the execution model's Lambda emits them.
+    pub rewriter: Arc<PlatformRewriter>,
     pub processes: Processes,
     /// Each extension's registration, in the order of `processes.extensions`.
     pub registered: Vec<Registered>,
@@ -40,21 +44,24 @@ pub(crate) async fn run(config: &SandboxConfig) -> Result<ExecutionEnvironment, 
     let simulator = crate::simulator::start(config).await?;
     let mut tasks = JoinSet::new();
     let client = crate::http::client();
+    let model = config.execution_model;
     let timeline = Arc::new(Timeline::new());
-    let hub = Arc::new(Hub::new(client.clone()));
-    let api = crate::proxy::start(
-        simulator.addr(),
-        client.clone(),
-        Arc::clone(&timeline),
-        Arc::clone(&hub),
-        &mut tasks,
-    )
-    .await
-    .map_err(|source| SandboxError::Io {
-        action: "binding the API proxy".to_owned(),
-        source,
-    })?;
-    let env = process_env(simulator.lambda_env_vars(), &config.env, api);
+    let hub = Arc::new(Hub::new(client.clone(), model.is_concurrent()));
+    let rewriter = Arc::new(PlatformRewriter::new(model));
+    let context = ProxyContext {
+        client: client.clone(),
+        timeline: Arc::clone(&timeline),
+        hub: Arc::clone(&hub),
+        model,
+        rewriter: Arc::clone(&rewriter),
+    };
+    let api = crate::proxy::start(simulator.addr(), context, &mut tasks)
+        .await
+        .map_err(|source| SandboxError::Io {
+            action: "binding the API proxy".to_owned(),
+            source,
+        })?;
+    let env = process_env(simulator.lambda_env_vars(), &config.env, model, api);
     let mut spawner = Spawner {
         hub: &hub,
         timeline: &timeline,
@@ -71,7 +78,7 @@ pub(crate) async fn run(config: &SandboxConfig) -> Result<ExecutionEnvironment, 
 
     let runtime_started = Instant::now();
     let runtime_env = runtime_env(&env, &config.function);
-    let runtime = spawner.runtime(&config.function, &runtime_env, api, client)?;
+    let runtime = spawner.runtime(&config.function, &runtime_env, api, client, model)?;
     freeze_with_environment(&simulator, config, runtime.process());
     wait_for_runtime(
         &timeline,
@@ -91,6 +98,7 @@ pub(crate) async fn run(config: &SandboxConfig) -> Result<ExecutionEnvironment, 
         simulator: Arc::new(simulator),
         timeline,
         hub,
+        rewriter,
         processes: Processes {
             extensions,
             runtime,
@@ -108,7 +116,7 @@ fn freeze_with_environment<'a>(
     config: &SandboxConfig,
     handles: impl IntoIterator<Item = &'a Arc<ProcessHandle>>,
 ) {
-    if !config.freeze {
+    if !config.freezes() {
         return;
     }
     for pid in handles.into_iter().filter_map(|handle| handle.pid) {

@@ -1,9 +1,11 @@
-//! Driving one invocation of an initialised environment: the payload to the runtime and
-//! INVOKE to the extensions (through the simulator), the wait until the runtime responded and
-//! every INVOKE-registered extension is back in `next` within the function timeout, the
-//! wait for the freeze, and the report. INIT and SHUTDOWN are driven elsewhere.
+//! Driving invocations of an initialised environment: the payload to the runtime and INVOKE
+//! to the extensions (through the simulator), the wait until the runtime responded and every
+//! INVOKE-registered extension is back in `next` within the function timeout, the wait for
+//! the freeze, and the report. Concurrent invocations (Lambda Managed Instances) are all
+//! handed over first, then awaited. INIT and SHUTDOWN are driven elsewhere.
 
 use crate::error::SandboxError;
+use crate::model_events::PlatformRewriter;
 use crate::process;
 use crate::processes::Processes;
 use crate::report::{ExtensionInvoke, InvokeReport, InvokeStatus};
@@ -17,7 +19,8 @@ use tokio::time::Instant;
 const FREEZE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What driving an invocation reads: the simulator, the timeline, the processes and their
-/// registrations, the function timeout and whether the environment freezes.
+/// registrations, the function timeout, whether the environment freezes, and the restore
+/// the first invocation follows, if any.
 pub(crate) struct InvocationDriver<'a> {
     pub simulator: &'a Arc<Simulator>,
     pub timeline: &'a Timeline,
@@ -25,6 +28,15 @@ pub(crate) struct InvocationDriver<'a> {
     pub registered: &'a [Registered],
     pub timeout: Duration,
     pub freeze: bool,
+    pub rewriter: &'a PlatformRewriter,
+    /// The duration of the restore the first invocation follows (SnapStart).
+    pub restored: Option<Duration>,
+}
+
+/// An invocation handed to the environment.
+struct Started {
+    request_id: String,
+    at: Instant,
 }
 
 impl InvocationDriver<'_> {
@@ -33,16 +45,55 @@ impl InvocationDriver<'_> {
         &self,
         payload: serde_json::Value,
     ) -> Result<InvokeReport, SandboxError> {
+        let started = self.start(payload, self.restored).await?;
+        self.finish(started).await
+    }
+
+    /// Hands every payload to the environment at once, then runs each invocation to its end.
+    pub(crate) async fn run_concurrently(
+        &self,
+        payloads: Vec<serde_json::Value>,
+    ) -> Result<Vec<InvokeReport>, SandboxError> {
+        let mut started = Vec::with_capacity(payloads.len());
+        let mut restored = self.restored;
+        for payload in payloads {
+            started.push(self.start(payload, restored.take()).await?);
+        }
+        let mut reports = Vec::with_capacity(started.len());
+        for invocation in started {
+            reports.push(self.finish(invocation).await?);
+        }
+        Ok(reports)
+    }
+
+    /// Enqueues an invocation (INVOKE reaches the extensions, the payload the runtime).
+    async fn start(
+        &self,
+        payload: serde_json::Value,
+        restored: Option<Duration>,
+    ) -> Result<Started, SandboxError> {
         self.processes.check_alive("INVOKE")?;
         let timeout_ms = u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX);
         let invocation = Invocation::new(payload, timeout_ms);
         let request_id = invocation.request_id.clone();
-        let started = Instant::now();
+        if let Some(duration) = restored {
+            self.rewriter.restored_before(&request_id, duration);
+        }
+        let at = Instant::now();
         // The simulator panics when it cannot thaw a process; keep that a sandbox error.
         let simulator = Arc::clone(self.simulator);
         tokio::spawn(async move { simulator.enqueue(invocation).await })
             .await
             .map_err(|error| SandboxError::Simulator(format!("enqueue failed: {error}")))?;
+        Ok(Started { request_id, at })
+    }
+
+    /// Waits for a started invocation's end and reports it.
+    async fn finish(&self, started: Started) -> Result<InvokeReport, SandboxError> {
+        let Started {
+            request_id,
+            at: started,
+        } = started;
 
         let awaited: Vec<&Registered> = self
             .registered

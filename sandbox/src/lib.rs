@@ -1,7 +1,9 @@
 //! Local Lambda runs for tests, benchmarks and `deployer invoke --local`, on the crates.io
 //! `lambda-simulator`: a function (the real AWS Python runtime interface client, or a
 //! built-in scripted function run in-process) with its layer's extensions, through INIT,
-//! invocations with freeze between them, and SHUTDOWN with its budget and kill.
+//! invocations with freeze between them, and SHUTDOWN with its budget and kill, under one of
+//! Lambda's execution models ([`ExecutionModel`]: on-demand, provisioned concurrency,
+//! SnapStart with its Restore phase, Lambda Managed Instances with concurrent invocations).
 //!
 //! What this crate adds to the simulator, thinly: spawning the layer's extensions with a
 //! clean Lambda environment; `function` and `extension` Telemetry API events built from the
@@ -29,10 +31,12 @@
 //! ```
 
 // The sandbox and its phases.
+mod freeze;
 mod init;
 mod init_report; // pure: the INIT report from timeline marks
 mod init_wait;
 mod invocation;
+mod restore;
 mod sandbox;
 mod shutdown;
 mod timeline;
@@ -41,6 +45,7 @@ mod timeline;
 mod capture;
 mod config;
 mod layer;
+mod model; // pure: what each execution model changes
 mod process;
 mod processes;
 mod scripted;
@@ -52,6 +57,7 @@ mod batcher; // pure: when a batch is due
 mod delivery;
 mod http;
 mod log_events; // pure: `function` and `extension` events
+mod model_events; // pure: each model's platform events
 mod ordering; // pure: Lambda's per-subscriber order
 mod platform; // pure: relayed platform events
 mod proxy;
@@ -68,11 +74,12 @@ pub use error::SandboxError;
 pub use lambda_simulator;
 pub use layer::Layer;
 pub use log_events::{LogType, format_time, log_event, log_record};
+pub use model::ExecutionModel;
 pub use processes::RUNTIME_NAME;
 pub use report::{
     DeliveryStats, ExitSummary, ExtensionInit, ExtensionInvoke, InitReport, InvokeReport,
-    InvokeStatus, ProcessOutput, ProcessReport, ShutdownReport,
+    InvokeStatus, ProcessOutput, ProcessReport, RestoreReport, ShutdownReport,
 };
 pub use sandbox::Sandbox;
-pub use scripted::{LineFormat, Script, script_line};
+pub use scripted::{LineFormat, Script, script_invocation_line, script_line};
 pub use subscription::Buffering;

@@ -47,12 +47,23 @@ pub fn log_record(line: &str) -> Value {
 
 /// One `function` or `extension` event, serialized: `{"time","type","record"}`.
 pub fn log_event(log_type: LogType, at: OffsetDateTime, line: &str) -> Vec<u8> {
+    record_event(log_type, at, &log_record(line))
+}
+
+/// The event of a record [`log_record`] made, serialized.
+pub(crate) fn record_event(log_type: LogType, at: OffsetDateTime, record: &Value) -> Vec<u8> {
     let event = serde_json::json!({
         "time": format_time(at),
         "type": log_type.as_str(),
-        "record": log_record(line),
+        "record": record,
     });
     serde_json::to_vec(&event).unwrap_or_default()
+}
+
+/// The invocation an object record names (`requestId`, as Lambda's JSON log format writes
+/// it), if it names one.
+pub(crate) fn record_request_id(record: &Value) -> Option<&str> {
+    record.get("requestId").and_then(Value::as_str)
 }
 
 #[cfg(test)]
@@ -68,6 +79,14 @@ mod tests {
             log_record(r#"{"level":"INFO","message":"m"}"#),
             serde_json::json!({"level":"INFO","message":"m"})
         );
+    }
+
+    #[test]
+    fn only_object_records_name_their_invocation() {
+        let json = log_record(r#"{"level":"INFO","requestId":"r1","message":"m"}"#);
+        assert_eq!(record_request_id(&json), Some("r1"));
+        assert_eq!(record_request_id(&log_record("requestId r1")), None);
+        assert_eq!(record_request_id(&log_record(r#"{"requestId":1}"#)), None);
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! `function` and `extension` lines captured during it, then its `platform.runtimeDone` and
 //! `platform.report`. The simulator relays platform events to us in batches (a delay) while
 //! lines are captured at once, so a subscriber's lines of an invocation wait here until that
-//! invocation's `platform.start` was routed to it, for [`HOLD_TIMEOUT`] at most. Pure code:
+//! invocation's `platform.start` was routed to it, for [`HOLD_TIMEOUT`] at most. When
+//! invocations run one after another, a later invocation's events also release the earlier
+//! ones' lines; when they run concurrently (Lambda Managed Instances), each invocation's
+//! lines wait for its own events only, and lines of no invocation flow at once. Pure code:
 //! time is passed in.
 
 use crate::platform::PLATFORM_START;
@@ -31,6 +34,8 @@ struct Held<T> {
 pub(crate) struct InvocationOrder<T> {
     /// Whether the subscriber receives platform events (otherwise nothing is held).
     holds: bool,
+    /// Whether invocations run concurrently: no order between them.
+    concurrent: bool,
     /// Invocations whose lines flow without waiting: start routed, or waited for in vain.
     released: VecDeque<Arc<str>>,
     /// Held lines, oldest invocation first (the relay may lag by more than an invocation).
@@ -39,10 +44,11 @@ pub(crate) struct InvocationOrder<T> {
 
 impl<T> InvocationOrder<T> {
     /// Orders the events of a subscriber that does (`holds`) or does not receive platform
-    /// events.
-    pub(crate) fn new(holds: bool) -> Self {
+    /// events, of invocations that run one after another or `concurrent`ly.
+    pub(crate) fn new(holds: bool, concurrent: bool) -> Self {
         Self {
             holds,
+            concurrent,
             released: VecDeque::new(),
             held: VecDeque::new(),
         }
@@ -58,8 +64,11 @@ impl<T> InvocationOrder<T> {
         ready: &mut Vec<T>,
     ) {
         let Some(invocation) = invocation.filter(|_| self.holds) else {
-            // INIT's lines precede every invocation, SHUTDOWN's follow them all.
-            self.release(ready);
+            // INIT's lines precede every invocation, SHUTDOWN's follow them all; lines of no
+            // invocation while others run concurrently belong to none of them.
+            if !self.concurrent {
+                self.release(ready);
+            }
             ready.push(event);
             return;
         };
@@ -104,8 +113,16 @@ impl<T> InvocationOrder<T> {
             ready.push(event);
             return;
         };
-        // Earlier invocations' lines go first, whatever came of their start.
-        self.release_first(position, ready);
+        if self.concurrent {
+            // Only this invocation's lines go (moved to the front, released just below): the
+            // others wait for their own events.
+            if let Some(held) = self.held.remove(position) {
+                self.held.push_front(held);
+            }
+        } else {
+            // Earlier invocations' lines go first, whatever came of their start.
+            self.release_first(position, ready);
+        }
         if event_type == PLATFORM_START {
             ready.push(event);
             self.release_first(1, ready);
@@ -180,8 +197,11 @@ mod tests {
 
     impl Feed {
         fn new(holds: bool) -> Self {
+            Self::ordered(holds, false)
+        }
+        fn ordered(holds: bool, concurrent: bool) -> Self {
             Self {
-                order: InvocationOrder::new(holds),
+                order: InvocationOrder::new(holds, concurrent),
                 ready: Vec::new(),
                 now: Instant::now(),
             }
@@ -325,6 +345,27 @@ mod tests {
         let mut feed = Feed::new(false);
         feed.line("a1", Some("a")).line("a2", Some("a"));
         assert_eq!(feed.take(), ["a1", "a2"]);
+        assert_eq!(feed.order.deadline(), None);
+    }
+
+    #[test]
+    fn concurrent_invocations_lines_wait_for_their_own_start_only() {
+        let mut feed = Feed::ordered(true, true);
+        feed.line("b1", Some("b"))
+            .line("a1", Some("a"))
+            .line("extension", None)
+            .line("b2", Some("b"));
+        assert_eq!(
+            feed.take(),
+            ["extension"],
+            "no invocation's lines are released"
+        );
+        feed.platform("start a", PLATFORM_START, Some("a"));
+        assert_eq!(feed.take(), ["start a", "a1"], "b's lines keep waiting");
+        feed.line("a2", Some("a"))
+            .platform("report b", "platform.report", Some("b"))
+            .platform("start b", PLATFORM_START, Some("b"));
+        assert_eq!(feed.take(), ["a2", "b1", "b2", "report b", "start b"]);
         assert_eq!(feed.order.deadline(), None);
     }
 

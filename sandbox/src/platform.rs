@@ -4,6 +4,11 @@
 
 use serde_json::Value;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long to wait for a platform event the simulator emitted to be relayed (it delivers
+/// to us every 25 ms) and routed to every platform subscriber.
+pub(crate) const RELAY_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The event type that opens an invocation's platform events.
 pub(crate) const PLATFORM_START: &str = "platform.start";
@@ -24,15 +29,26 @@ pub(crate) struct PlatformEvent {
 }
 
 impl PlatformEvent {
-    /// The events of a batch the simulator posted (a JSON array); `None` if it is not one.
-    pub(crate) fn batch(body: &[u8]) -> Option<Vec<Self>> {
+    /// The events of a batch the simulator posted (a JSON array), each passed through
+    /// `rewrite` (which may drop it); `None` if it is not one.
+    pub(crate) fn batch(
+        body: &[u8],
+        rewrite: impl Fn(Value) -> Option<Value>,
+    ) -> Option<Vec<Self>> {
         let Ok(Value::Array(events)) = serde_json::from_slice::<Value>(body) else {
             return None;
         };
-        Some(events.iter().filter_map(Self::from_value).collect())
+        Some(
+            events
+                .into_iter()
+                .filter_map(rewrite)
+                .filter_map(|event| Self::from_value(&event))
+                .collect(),
+        )
     }
 
-    fn from_value(event: &Value) -> Option<Self> {
+    /// A platform event from its JSON form.
+    pub(crate) fn from_value(event: &Value) -> Option<Self> {
         let serialized = serde_json::to_vec(event).ok()?;
         let text = |pointer: &str| event.pointer(pointer).and_then(Value::as_str);
         Some(Self {
@@ -72,7 +88,7 @@ mod tests {
             {"time":"t","type":"platform.start","record":{"requestId":"r1"}},
             {"time":"t","type":"platform.report","record":{"requestId":"r1"}}
         ]"#;
-        let events = PlatformEvent::batch(body).unwrap();
+        let events = PlatformEvent::batch(body, Some).unwrap();
         let summary: Vec<_> = events
             .iter()
             .map(|event| (event.event_type.as_str(), event.request_id.as_deref()))
@@ -96,6 +112,11 @@ mod tests {
         );
         let reparsed: Value = serde_json::from_slice(&events[1].event).unwrap();
         assert_eq!(reparsed["record"]["requestId"], "r1");
-        assert!(PlatformEvent::batch(b"{}").is_none());
+        assert!(PlatformEvent::batch(b"{}", Some).is_none());
+        let dropped = PlatformEvent::batch(body, |event| {
+            (event["type"] != "platform.start").then_some(event)
+        })
+        .unwrap();
+        assert_eq!(dropped.len(), 2);
     }
 }

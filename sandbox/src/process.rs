@@ -30,15 +30,19 @@ pub(crate) struct ProcessState {
 pub(crate) struct ProcessHandle {
     pub name: String,
     pub pid: Option<u32>,
+    /// Whether the process leads its own process group, signalled as a whole (a runtime
+    /// may fork workers: awslambdaric does on Lambda Managed Instances).
+    pub group: bool,
     pub spawned_at: Instant,
     pub state: Mutex<ProcessState>,
 }
 
 impl ProcessHandle {
-    fn new(name: &str, pid: Option<u32>, spawned_at: Instant) -> Arc<Self> {
+    fn new(name: &str, pid: Option<u32>, group: bool, spawned_at: Instant) -> Arc<Self> {
         Arc::new(Self {
             name: name.to_owned(),
             pid,
+            group,
             spawned_at,
             state: Mutex::new(ProcessState {
                 output: ProcessOutput::default(),
@@ -50,7 +54,7 @@ impl ProcessHandle {
 
     /// The handle of a runtime that runs as a task here: no pid, never exits on its own.
     pub(crate) fn in_process(name: &str) -> Arc<Self> {
-        Self::new(name, None, Instant::now())
+        Self::new(name, None, false, Instant::now())
     }
 
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, ProcessState> {
@@ -68,13 +72,28 @@ impl ProcessHandle {
         self.lock().exit.clone()
     }
 
-    /// Sends a signal unless the process has already exited (and been reaped).
+    /// Sends a signal (to its whole group, if it leads one) unless the process has already
+    /// exited (and been reaped): its pid may belong to another process by then.
     pub(crate) fn signal(&self, signal: nix::sys::signal::Signal) {
         if let Some(pid) = self.pid
             && self.exited().is_none()
             && let Ok(pid) = i32::try_from(pid)
         {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
+            let pid = nix::unistd::Pid::from_raw(pid);
+            let _ = if self.group {
+                nix::sys::signal::killpg(pid, signal)
+            } else {
+                nix::sys::signal::kill(pid, signal)
+            };
+        }
+    }
+}
+
+impl Drop for ProcessHandle {
+    /// A group's other members outlive its leader's kill-on-drop: kill them too.
+    fn drop(&mut self) {
+        if self.group {
+            self.signal(nix::sys::signal::Signal::SIGKILL);
         }
     }
 }
@@ -87,6 +106,8 @@ pub(crate) struct Spawn<'a> {
     pub env: &'a [(String, String)],
     pub current_dir: Option<&'a Path>,
     pub log_type: LogType,
+    /// Start it as the leader of its own process group.
+    pub group: bool,
 }
 
 /// Starts a process with exactly `env` (nothing inherited), piped output and a monitor task.
@@ -108,13 +129,16 @@ pub(crate) fn spawn(
     if let Some(directory) = spec.current_dir {
         command.current_dir(directory);
     }
+    if spec.group {
+        command.process_group(0);
+    }
     let spawned_at = Instant::now();
     let mut child = command.spawn().map_err(|source| SandboxError::Spawn {
         name: spec.name.to_owned(),
         program: spec.program.to_path_buf(),
         source,
     })?;
-    let handle = ProcessHandle::new(spec.name, child.id(), spawned_at);
+    let handle = ProcessHandle::new(spec.name, child.id(), spec.group, spawned_at);
     let sink = LineSink {
         handle: Arc::clone(&handle),
         hub: Arc::clone(hub),

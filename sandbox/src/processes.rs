@@ -7,12 +7,15 @@ use crate::delivery::Hub;
 use crate::error::SandboxError;
 use crate::http::HttpClient;
 use crate::log_events::LogType;
+use crate::model::ExecutionModel;
 use crate::process::{self, ProcessHandle, Spawn};
+use crate::scripted::Worker;
 use crate::timeline::Timeline;
 use nix::sys::signal::Signal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use tokio::task::{AbortHandle, JoinSet};
 
 /// The name of the runtime process in reports.
@@ -24,8 +27,8 @@ const STDERR_TAIL_LINES: usize = 20;
 pub(crate) enum Runtime {
     /// A process (awslambdaric).
     Process(Arc<ProcessHandle>),
-    /// The scripted runtime, a task in this process.
-    InProcess(Arc<ProcessHandle>, AbortHandle),
+    /// The scripted runtime: one task per worker in this process.
+    InProcess(Arc<ProcessHandle>, Vec<AbortHandle>),
 }
 
 impl Runtime {
@@ -47,7 +50,7 @@ impl Runtime {
     pub(crate) fn terminate(&self) {
         match self {
             Runtime::Process(handle) => handle.signal(Signal::SIGTERM),
-            Runtime::InProcess(_, abort) => abort.abort(),
+            Runtime::InProcess(_, workers) => workers.iter().for_each(AbortHandle::abort),
         }
     }
 }
@@ -81,6 +84,7 @@ impl Spawner<'_> {
                     env,
                     current_dir: None,
                     log_type: LogType::Extension,
+                    group: false,
                 };
                 process::spawn(&spec, self.hub, self.timeline, self.tasks)
             })
@@ -88,13 +92,15 @@ impl Spawner<'_> {
     }
 
     /// Starts the function's runtime with `env`; the scripted runtime calls the API at `api`
-    /// through `client`.
+    /// through `client`, with as many workers as `model` runs invocations at once
+    /// (awslambdaric forks its own, reading `AWS_LAMBDA_MAX_CONCURRENCY`).
     pub(crate) fn runtime(
         &mut self,
         function: &Function,
         env: &[(String, String)],
         api: SocketAddr,
         client: HttpClient,
+        model: ExecutionModel,
     ) -> Result<Runtime, SandboxError> {
         match function {
             Function::Python {
@@ -109,6 +115,7 @@ impl Spawner<'_> {
                     env,
                     current_dir: Some(code_dir),
                     log_type: LogType::Function,
+                    group: true,
                 };
                 let handle = process::spawn(&spec, self.hub, self.timeline, self.tasks)?;
                 Ok(Runtime::Process(handle))
@@ -120,13 +127,20 @@ impl Spawner<'_> {
                     hub: Arc::clone(self.hub),
                     log_type: LogType::Function,
                 };
-                let abort = self.tasks.spawn(crate::scripted::run(
-                    client,
-                    format!("http://{api}"),
-                    script.clone(),
-                    sink,
-                ));
-                Ok(Runtime::InProcess(handle, abort))
+                let invocations = Arc::new(AtomicU64::new(0));
+                let workers = (0..model.max_concurrency())
+                    .map(|_| {
+                        self.tasks.spawn(crate::scripted::run(Worker {
+                            client: client.clone(),
+                            api: format!("http://{api}"),
+                            script: script.clone(),
+                            sink: sink.clone(),
+                            invocations: Arc::clone(&invocations),
+                            concurrent: model.is_concurrent(),
+                        }))
+                    })
+                    .collect();
+                Ok(Runtime::InProcess(handle, workers))
             }
         }
     }

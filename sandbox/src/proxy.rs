@@ -7,10 +7,17 @@
 //! - the invocation events (the runtime's and the extensions' `next`): tell the hub which
 //!   invocation the output lines captured from now on belong to;
 //! - `POST /2020-01-01/extension/init/error` and `exit/error`: recorded and answered (the
-//!   simulator has no such routes).
+//!   simulator has no such routes);
+//! - the execution model: on Lambda Managed Instances a registration for any event but
+//!   SHUTDOWN is refused as Lambda refuses it (403 `Extension.InvalidEventType`), and every
+//!   model checks a subscription's `schemaVersion`; the relayed platform events are
+//!   rewritten as the model's Lambda emits them ([`crate::model_events`]); SnapStart's
+//!   `GET /2018-06-01/runtime/restore/next` (the runtime's end of INIT) is answered at once.
 
 use crate::delivery::Hub;
-use crate::http::{Collected, HttpClient, send, text_response};
+use crate::http::{Collected, HttpClient, json_response, send, text_response};
+use crate::model::ExecutionModel;
+use crate::model_events::PlatformRewriter;
 use crate::platform::PlatformEvent;
 use crate::subscription::{Subscription, relay_request};
 use crate::timeline::{Mark, Registered, Timeline};
@@ -32,6 +39,7 @@ const EXTENSION_NAME: &str = "lambda-extension-name";
 const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
 const FUNCTION_ERROR_TYPE: &str = "lambda-extension-function-error-type";
 const REGISTER: &str = "/2020-01-01/extension/register";
+const RESTORE_NEXT: &str = "/2018-06-01/runtime/restore/next";
 /// Where the simulator sends an extension's platform events: `{PLATFORM_RELAY}{id}`.
 const PLATFORM_RELAY: &str = "/_sandbox/platform/";
 
@@ -41,24 +49,42 @@ pub(crate) struct Proxy {
     client: HttpClient,
     timeline: Arc<Timeline>,
     hub: Arc<Hub>,
+    model: ExecutionModel,
+    rewriter: Arc<PlatformRewriter>,
+}
+
+/// What the proxy records to and routes through.
+pub(crate) struct ProxyContext {
+    pub client: HttpClient,
+    pub timeline: Arc<Timeline>,
+    pub hub: Arc<Hub>,
+    pub model: ExecutionModel,
+    pub rewriter: Arc<PlatformRewriter>,
 }
 
 /// Binds the proxy on loopback and serves it from a task in `tasks`.
 pub(crate) async fn start(
     simulator: SocketAddr,
-    client: HttpClient,
-    timeline: Arc<Timeline>,
-    hub: Arc<Hub>,
+    context: ProxyContext,
     tasks: &mut JoinSet<()>,
 ) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let address = listener.local_addr()?;
+    let ProxyContext {
+        client,
+        timeline,
+        hub,
+        model,
+        rewriter,
+    } = context;
     let proxy = Arc::new(Proxy {
         simulator: format!("http://{simulator}"),
         address,
         client,
         timeline,
         hub,
+        model,
+        rewriter,
     });
     tasks.spawn(async move {
         let mut connections = JoinSet::new();
@@ -122,15 +148,21 @@ impl Proxy {
                 text_response(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
             }
             (&Method::POST, REGISTER) => {
+                let events = requested_events(&body);
+                let events: Vec<&str> = events.iter().map(String::as_str).collect();
+                if let Some(event) = self.model.refused_event(&events) {
+                    // The extension stays unregistered and may register again.
+                    let body = json!({
+                        "errorType": "Extension.InvalidEventType",
+                        "errorMessage": format!("{event}: ErrorInvalidEventType"),
+                    });
+                    return json_response(StatusCode::FORBIDDEN, &body);
+                }
                 let response = self.forward(&parts, body.clone()).await;
                 if response.status() == StatusCode::OK
                     && let Some(id) = header(response.headers(), EXTENSION_ID)
                 {
-                    let invoke = serde_json::from_slice::<Value>(&body)
-                        .ok()
-                        .and_then(|request| request.get("events").cloned())
-                        .and_then(|events| events.as_array().cloned())
-                        .is_some_and(|events| events.iter().any(|event| event == "INVOKE"));
+                    let invoke = events.contains(&"INVOKE");
                     self.timeline.record(Mark::Registered(Registered {
                         id,
                         name: header(&parts.headers, EXTENSION_NAME).unwrap_or_default(),
@@ -168,6 +200,11 @@ impl Proxy {
                     );
                 }
                 response
+            }
+            (&Method::GET, RESTORE_NEXT) if self.model == ExecutionModel::SnapStart => {
+                // The snapshot is taken and restored at once: the runtime's after-restore
+                // hooks run before the freeze that ends INIT, not in the Restore phase.
+                text_response(StatusCode::OK, "")
             }
             (&Method::POST, "/2018-06-01/runtime/init/error") => {
                 self.timeline.record(Mark::RuntimeInitError {
@@ -240,11 +277,15 @@ impl Proxy {
     ) -> http::Response<Full<Bytes>> {
         let invalid = |message: String| {
             let body = json!({"errorMessage": message, "errorType": "ValidationError"});
-            text_response(StatusCode::BAD_REQUEST, body.to_string())
+            json_response(StatusCode::BAD_REQUEST, &body)
         };
         let Ok(request) = serde_json::from_slice::<Value>(body) else {
             return invalid("the subscription is not JSON".to_owned());
         };
+        let version = request.get("schemaVersion").and_then(Value::as_str);
+        if let Err(message) = self.model.check_schema_version(version) {
+            return invalid(message);
+        }
         let subscription = match Subscription::from_request(&request) {
             Ok(subscription) => subscription,
             Err(message) => return invalid(message),
@@ -279,7 +320,7 @@ impl Proxy {
     }
 
     fn relay_platform(&self, extension_id: &str, body: &Bytes) -> http::Response<Full<Bytes>> {
-        let Some(events) = PlatformEvent::batch(body) else {
+        let Some(events) = PlatformEvent::batch(body, |event| self.rewriter.rewrite(event)) else {
             return text_response(StatusCode::BAD_REQUEST, "expected a JSON array");
         };
         for event in events {
@@ -301,6 +342,18 @@ fn relayed(collected: Collected) -> http::Response<Full<Bytes>> {
     response
 }
 
+/// The events a registration request asks for.
+fn requested_events(body: &[u8]) -> Vec<String> {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|request| request.get("events").cloned())
+        .and_then(|events| events.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|event| event.as_str().map(str::to_owned))
+        .collect()
+}
+
 /// The request ID of an extension's INVOKE event (`None` for SHUTDOWN or anything else).
 fn invoke_request_id(event: &[u8]) -> Option<String> {
     let event: Value = serde_json::from_slice(event).ok()?;
@@ -320,6 +373,16 @@ fn is_hop_header(name: &http::HeaderName) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_registration_names_its_events() {
+        assert_eq!(
+            requested_events(br#"{"events":["INVOKE","SHUTDOWN"]}"#),
+            ["INVOKE", "SHUTDOWN"]
+        );
+        assert!(requested_events(br#"{"events":[]}"#).is_empty());
+        assert!(requested_events(b"not json").is_empty());
+    }
 
     #[test]
     fn only_invoke_events_name_an_invocation() {

@@ -147,6 +147,15 @@ pub struct InvokeReport {
     pub duration: Duration,
 }
 
+/// A SnapStart environment's Restore phase.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoreReport {
+    /// Thawing the environment frozen after INIT (the `durationMs` of
+    /// `platform.restoreReport`, the `restoreDurationMs` of the next `platform.report`).
+    #[serde(serialize_with = "milliseconds")]
+    pub duration: Duration,
+}
+
 /// One process at the end of the run.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProcessReport {

@@ -3,7 +3,7 @@
 //! every extension awaited until the budget and SIGKILLed after it, and the report.
 
 use crate::delivery::Hub;
-use crate::platform::LastPlatformEvent;
+use crate::platform::{LastPlatformEvent, RELAY_TIMEOUT};
 use crate::process::{self, ProcessHandle};
 use crate::processes::Processes;
 use crate::report::{ProcessReport, ShutdownReport};
@@ -15,10 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// How long SHUTDOWN waits for the last platform event (the last invocation's
-/// `platform.report`, or INIT's `platform.initReport`) to be relayed by the simulator, which
-/// delivers to us every 25 ms, and routed to every platform subscriber.
-const RELAY_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long SHUTDOWN waits for buffered telemetry to be delivered before sending the event.
 const FLUSH_TIMEOUT: Duration = Duration::from_millis(500);
 /// How long to wait for a killed process to be reaped, or for the simulator to stop.
@@ -30,8 +26,9 @@ pub(crate) struct Shutdown<'a> {
     pub timeline: &'a Timeline,
     pub hub: &'a Hub,
     pub processes: &'a Processes,
-    /// The platform event that must reach the subscribers before SHUTDOWN.
-    pub last_event: LastPlatformEvent,
+    /// The platform events that must reach the subscribers before SHUTDOWN (the last
+    /// invocations' `platform.report`, or INIT's `platform.initReport`).
+    pub last_events: Vec<LastPlatformEvent>,
     /// The runtime's share of the budget (SIGTERM, then SIGKILL).
     pub runtime_budget: Duration,
     /// The extensions' budget, after which they are killed.
@@ -81,11 +78,11 @@ impl Shutdown<'_> {
     async fn deliver_telemetry(&self) {
         if !self
             .hub
-            .wait_until_routed(&self.last_event, RELAY_TIMEOUT)
+            .wait_until_routed(&self.last_events, RELAY_TIMEOUT)
             .await
         {
             tracing::warn!(
-                last = ?self.last_event,
+                last = ?self.last_events,
                 "the simulator did not relay the last platform event before SHUTDOWN"
             );
         }

@@ -1,14 +1,18 @@
 //! The simulator's settings from a sandbox configuration, with the one where the simulator's
-//! default differs from Lambda: how long it waits for the extensions before freezing.
+//! default differs from Lambda: how long it waits for the extensions before freezing. A
+//! SnapStart function runs as a published version (Lambda snapshots no `$LATEST`).
 
 use crate::config::{Function, SandboxConfig};
 use crate::error::SandboxError;
+use crate::model::ExecutionModel;
 use lambda_simulator::{FreezeMode, Simulator};
 
 /// The variable holding the function's region.
 const REGION: &str = "AWS_REGION";
 /// The region when the caller sets none.
 const DEFAULT_REGION: &str = "us-east-1";
+/// The version a SnapStart function runs as: SnapStart works on published versions only.
+pub(crate) const SNAPSTART_VERSION: &str = "1";
 
 /// Starts a simulator configured as `config` asks.
 pub(crate) async fn start(config: &SandboxConfig) -> Result<Simulator, SandboxError> {
@@ -22,11 +26,14 @@ pub(crate) async fn start(config: &SandboxConfig) -> Result<Simulator, SandboxEr
         // Lambda lets them run until the function timeout.
         .extension_ready_timeout(config.timeout)
         .shutdown_timeout(config.shutdown_budget)
-        .freeze_mode(if config.freeze {
+        .freeze_mode(if config.freezes() {
             FreezeMode::Process
         } else {
             FreezeMode::None
         });
+    if config.execution_model == ExecutionModel::SnapStart {
+        builder = builder.function_version(SNAPSTART_VERSION);
+    }
     if let Function::Python { handler, .. } = &config.function {
         builder = builder.handler(handler);
     }

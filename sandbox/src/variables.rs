@@ -1,9 +1,11 @@
 //! The processes' environment variables, built from nothing but the simulator's Lambda
-//! variables, the caller's variables and the sandbox's API address: nothing is inherited
-//! from this process, so a developer's AWS profile never leaks into a run. The sandbox sets
-//! nothing specific to an extension: callers pass their extension's settings. Pure code.
+//! variables, the caller's variables, the execution model's variables and the sandbox's API
+//! address: nothing is inherited from this process, so a developer's AWS profile never leaks
+//! into a run. The sandbox sets nothing specific to an extension: callers pass their
+//! extension's settings. Pure code.
 
 use crate::config::Function;
+use crate::model::ExecutionModel;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -17,14 +19,23 @@ const HANDLER: &str = "_HANDLER";
 const PYTHON_UNBUFFERED: &str = "PYTHONUNBUFFERED";
 
 /// Variables every process sees: the simulator's Lambda variables, then the caller's
-/// (later ones win), then the API address of the sandbox's proxy, which nothing overrides.
+/// (later ones win), then the execution model's (`AWS_LAMBDA_INITIALIZATION_TYPE`, which
+/// the simulator always sets to `on-demand`, and `AWS_LAMBDA_MAX_CONCURRENCY`) and the API
+/// address of the sandbox's proxy, which nothing overrides: Lambda reserves them.
 pub(crate) fn process_env(
     lambda: impl IntoIterator<Item = (String, String)>,
     caller: &[(String, String)],
+    model: ExecutionModel,
     api: SocketAddr,
 ) -> BTreeMap<String, String> {
     let mut env: BTreeMap<String, String> = lambda.into_iter().collect();
+    for name in model.removed_variables() {
+        env.remove(*name);
+    }
     env.extend(caller.iter().cloned());
+    for (name, value) in model.variables() {
+        env.insert(name.to_owned(), value);
+    }
     env.insert(RUNTIME_API.to_owned(), api.to_string());
     env
 }
@@ -70,14 +81,17 @@ mod tests {
                 ("AWS_LAMBDA_FUNCTION_NAME", "first"),
                 ("AWS_LAMBDA_FUNCTION_NAME", "second"),
                 (RUNTIME_API, "127.0.0.1:2"),
+                ("AWS_LAMBDA_INITIALIZATION_TYPE", "mine"),
                 ("AWS_REGION", "eu-west-1"),
             ]),
+            ExecutionModel::OnDemand,
             api,
         );
         assert_eq!(
             env.into_iter().collect::<Vec<_>>(),
             pairs(&[
                 ("AWS_LAMBDA_FUNCTION_NAME", "second"),
+                ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"),
                 (RUNTIME_API, "127.0.0.1:4000"),
                 ("AWS_REGION", "eu-west-1"),
             ])
@@ -85,10 +99,36 @@ mod tests {
     }
 
     #[test]
+    fn the_model_sets_its_variables_and_removes_those_lambda_does_not_set() {
+        let lambda = pairs(&[
+            ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"),
+            ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/f"),
+            ("AWS_LAMBDA_LOG_STREAM_NAME", "stream"),
+        ]);
+        let api = "127.0.0.1:9".parse().unwrap();
+        let managed = ExecutionModel::ManagedInstances {
+            max_concurrency: std::num::NonZeroU32::new(3).unwrap(),
+        };
+        let env = process_env(lambda.clone(), &[], managed, api);
+        assert_eq!(
+            env["AWS_LAMBDA_INITIALIZATION_TYPE"],
+            "lambda-managed-instances"
+        );
+        assert_eq!(env["AWS_LAMBDA_MAX_CONCURRENCY"], "3");
+        assert!(env.contains_key("AWS_LAMBDA_LOG_GROUP_NAME"));
+        let env = process_env(lambda, &[], ExecutionModel::SnapStart, api);
+        assert_eq!(env["AWS_LAMBDA_INITIALIZATION_TYPE"], "snap-start");
+        assert!(!env.contains_key("AWS_LAMBDA_LOG_GROUP_NAME"));
+        assert!(!env.contains_key("AWS_LAMBDA_LOG_STREAM_NAME"));
+        assert!(!env.contains_key("AWS_LAMBDA_MAX_CONCURRENCY"));
+    }
+
+    #[test]
     fn only_the_python_runtime_gets_its_handler_and_code_directory() {
         let base = process_env(
             Vec::new(),
             &pairs(&[("A", "1")]),
+            ExecutionModel::OnDemand,
             "127.0.0.1:9".parse().unwrap(),
         );
         let python = Function::Python {

@@ -14,6 +14,7 @@ mod moto;
 mod tools;
 
 pub mod fake_kinesis;
+pub mod http_server;
 
 pub use cargo::built_binary;
 pub use moto::{Moto, moto};

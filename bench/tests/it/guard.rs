@@ -3,7 +3,7 @@
 //! Both run on the debug build under `cargo test --workspace`, so the limits are loose:
 //! they catch a 3x slowdown or a buffer that stops honouring its cap, not noise.
 
-use bench::artifacts::{self, ExtensionLayer, Profile};
+use bench::artifacts::ExtensionLayer;
 use bench::baseline::Baseline;
 use bench::harness;
 use bench::suites::{memory, throughput};
@@ -34,7 +34,10 @@ const CAP_SLACK_BYTES: u64 = 8 * 1024 * 1024;
 const WINDOW: Duration = Duration::from_secs(4);
 
 fn layer() -> ExtensionLayer {
-    let binary = artifacts::extension_binary(Profile::Debug).unwrap();
+    let binary = test_support::built_binary(
+        "telemetry-kinesis-extension",
+        telemetry_kinesis_contract::names::EXTENSION_NAME,
+    );
     ExtensionLayer::new(&binary).unwrap()
 }
 

@@ -3,6 +3,7 @@
 //! typed values once at start-up. Every value is trimmed; an invalid one is an error that
 //! names the variable and what it accepts, never a silent default.
 
+mod lambda;
 mod parse;
 #[cfg(test)]
 mod tests;
@@ -16,25 +17,21 @@ use telemetry_kinesis_contract::settings::{
     BUFFERING_MAX_ITEMS, BUFFERING_MAX_ITEMS_RANGE, BUFFERING_TIMEOUT_MS,
     BUFFERING_TIMEOUT_MS_RANGE, DEFAULT_BUFFERING_MAX_BYTES, DEFAULT_BUFFERING_MAX_ITEMS,
     DEFAULT_BUFFERING_TIMEOUT_MS, DEFAULT_DESTINATION_HOST, DEFAULT_LISTENER_PORT,
-    DESTINATION_HOST, FLUSH, LISTENER_HOST, LISTENER_PORT, RECORD_FORMAT, RESERVED_PORT,
+    DESTINATION_HOST, FLUSH, LISTENER_HOST, LISTENER_PORT, RECORD_FORMAT, RESERVED_PORT, SPILL,
     STREAM_NAME, TYPES,
 };
 use telemetry_kinesis_contract::stream::{self, StreamTarget};
-pub use telemetry_kinesis_contract::{FlushStrategy, RecordFormat, TelemetryType};
+pub use telemetry_kinesis_contract::{FlushStrategy, RecordFormat, Spill, TelemetryType};
 
+#[cfg(test)]
+pub use lambda::RUNTIME_API;
+pub use lambda::{
+    FUNCTION_MEMORY_SIZE, FUNCTION_NAME, FUNCTION_VERSION, InitializationType, REGION,
+    initialization_type, runtime_api,
+};
 pub use parse::ConfigError;
 use parse::{Lookup, error, parse_host, parse_types};
 
-/// Set by Lambda: the Runtime/Extensions/Telemetry API address, `host:port`.
-pub const RUNTIME_API: &str = "AWS_LAMBDA_RUNTIME_API";
-/// Set by Lambda: function name.
-pub const FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
-/// Set by Lambda: function version.
-pub const FUNCTION_VERSION: &str = "AWS_LAMBDA_FUNCTION_VERSION";
-/// Set by Lambda: function memory in MB.
-pub const FUNCTION_MEMORY_SIZE: &str = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE";
-/// Set by Lambda: region.
-pub const REGION: &str = "AWS_REGION";
 /// Memory assumed when Lambda does not say (its default function memory).
 pub const DEFAULT_FUNCTION_MEMORY_MB: usize = 128;
 
@@ -79,33 +76,12 @@ pub struct Config {
     pub record_format: RecordFormat,
     /// Flush strategy.
     pub flush: FlushStrategy,
-    /// Byte cap of the buffer.
+    /// Byte cap of the memory for telemetry.
     pub buffer_cap_bytes: NonZeroUsize,
+    /// Whether undeliverable events are spilled to standard output.
+    pub spill: Spill,
     /// Function identity.
     pub function: FunctionIdentity,
-}
-
-/// Reads `AWS_LAMBDA_RUNTIME_API` as `host:port`, with or without `http://`.
-/// It is parsed apart from [`Config`] because it is needed to report any other error.
-pub fn runtime_api(lookup: impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
-    let value = lookup(RUNTIME_API).unwrap_or_default();
-    let trimmed = value.trim();
-    let address = trimmed
-        .strip_prefix("http://")
-        .unwrap_or(trimmed)
-        .trim_end_matches('/');
-    let valid = address
-        .rsplit_once(':')
-        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
-    if valid {
-        Ok(address.to_owned())
-    } else {
-        Err(error(
-            RUNTIME_API,
-            &value,
-            "host:port, optionally prefixed with http://",
-        ))
-    }
 }
 
 impl Config {
@@ -161,6 +137,7 @@ impl Config {
         };
         let buffer_cap_bytes = NonZeroUsize::new(buffer_cap_bytes)
             .ok_or_else(|| error(BUFFER_CAP_BYTES, "0", "a positive byte count"))?;
+        let spill = get.parsed(SPILL, &Spill::expected())?.unwrap_or_default();
         let function = FunctionIdentity {
             name: get.value(FUNCTION_NAME).unwrap_or_default(),
             version: get.value(FUNCTION_VERSION).unwrap_or_default(),
@@ -176,6 +153,7 @@ impl Config {
             record_format,
             flush,
             buffer_cap_bytes,
+            spill,
             function,
         })
     }

@@ -33,6 +33,7 @@ fn defaults() {
     assert_eq!(config.record_format, RecordFormat::Json);
     assert_eq!(config.flush, FlushStrategy::Adaptive);
     assert_eq!(config.buffer_cap_bytes.get(), 8 * 1024 * 1024);
+    assert_eq!(config.spill, Spill::On);
 }
 
 #[test]
@@ -102,6 +103,7 @@ fn invalid_values_name_the_variable() {
         (BUFFER_CAP_BYTES, "1000"),
         (BUFFER_CAP_BYTES, "99999999999999"),
         (FUNCTION_MEMORY_SIZE, "lots"),
+        (telemetry_kinesis_contract::settings::SPILL, "sometimes"),
     ];
     for (variable, value) in cases {
         let error = config(&[(variable, value)]).unwrap_err();
@@ -119,6 +121,28 @@ fn invalid_values_name_the_variable() {
         .unwrap_err()
         .to_string();
     assert!(message.contains("stream ARN"), "{message}");
+}
+
+#[test]
+fn initialization_types() {
+    let lookup = |value: &'static str| move |_: &str| Some(value.to_owned());
+    assert_eq!(initialization_type(|_| None), InitializationType::OnDemand);
+    assert_eq!(
+        initialization_type(lookup("lambda-managed-instances")),
+        InitializationType::ManagedInstances
+    );
+    assert!(!initialization_type(lookup("lambda-managed-instances")).offers_invoke());
+    assert_eq!(
+        initialization_type(lookup(" snap-start ")),
+        InitializationType::SnapStart
+    );
+    assert_eq!(
+        initialization_type(lookup("provisioned-concurrency")),
+        InitializationType::ProvisionedConcurrency
+    );
+    let other = initialization_type(lookup("something-new"));
+    assert_eq!(other, InitializationType::Other("something-new".into()));
+    assert!(other.offers_invoke());
 }
 
 #[test]

@@ -11,9 +11,6 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
@@ -27,6 +24,17 @@ pub enum TelemetryAnswer {
     Hangup,
 }
 
+/// Which Lambda the control plane behaves like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// Default functions: INVOKE and SHUTDOWN, every schema version.
+    Default,
+    /// Managed Instances: INVOKE registration refused with 403, schema `2025-01-29` only.
+    ManagedInstances,
+    /// An environment that predates schema `2025-01-29` and refuses it with 400.
+    OldSchemas,
+}
+
 /// An `init/error` or `exit/error` call.
 #[derive(Debug, Clone)]
 pub struct ReportedError {
@@ -37,6 +45,8 @@ pub struct ReportedError {
 
 struct State {
     telemetry: TelemetryAnswer,
+    model: Model,
+    registrations: watch::Sender<Vec<Value>>,
     events: Mutex<VecDeque<Value>>,
     event_added: Notify,
     registered: watch::Sender<Option<String>>,
@@ -65,10 +75,16 @@ pub fn unix_ms_in(delay: Duration) -> i64 {
 
 impl ControlPlane {
     pub async fn start(telemetry: TelemetryAnswer) -> Self {
+        Self::start_as(telemetry, Model::Default).await
+    }
+
+    pub async fn start_as(telemetry: TelemetryAnswer, model: Model) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let state = Arc::new(State {
             telemetry,
+            model,
+            registrations: watch::Sender::new(Vec::new()),
             events: Mutex::new(VecDeque::new()),
             event_added: Notify::new(),
             registered: watch::Sender::new(None),
@@ -78,20 +94,12 @@ impl ControlPlane {
             errors: watch::Sender::new(Vec::new()),
         });
         let server_state = Arc::clone(&state);
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let state = Arc::clone(&server_state);
-                tokio::spawn(async move {
-                    let service = service_fn(move |request| handle(Arc::clone(&state), request));
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        let task = tokio::spawn(test_support::http_server::serve(
+            listener,
+            move |request| handle(Arc::clone(&server_state), request),
+            Duration::ZERO,
+            std::future::pending(),
+        ));
         Self {
             address,
             state,
@@ -108,7 +116,8 @@ impl ControlPlane {
         self.push(json!({
             "eventType": "INVOKE",
             "requestId": request_id,
-            "deadlineMs": unix_ms_in(Duration::from_secs(30)),
+            // Relative until served: Lambda sets the deadline when it sends the event.
+            "deadlineInMs": 30_000,
             "invokedFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:f",
             "tracing": {"type": "X-Amzn-Trace-Id", "value": "Root=1"}
         }));
@@ -119,7 +128,7 @@ impl ControlPlane {
         self.push(json!({
             "eventType": "SHUTDOWN",
             "shutdownReason": "spindown",
-            "deadlineMs": unix_ms_in(budget),
+            "deadlineInMs": budget.as_millis() as u64,
         }));
     }
 
@@ -164,9 +173,23 @@ impl ControlPlane {
         errors[0].clone()
     }
 
+    /// Every registration body received, in order.
+    pub fn registrations(&self) -> Vec<Value> {
+        self.state.registrations.borrow().clone()
+    }
+
     pub fn registered_name(&self) -> Option<String> {
         self.state.registered.borrow().clone()
     }
+}
+
+/// The event as Lambda sends it: its deadline counted from now.
+fn served(mut event: Value) -> Value {
+    if let Some(relative) = event["deadlineInMs"].as_u64() {
+        event["deadlineMs"] = json!(unix_ms_in(Duration::from_millis(relative)));
+        event.as_object_mut().unwrap().remove("deadlineInMs");
+    }
+    event
 }
 
 fn respond(status: StatusCode, body: Value, headers: &[(&str, &str)]) -> Response<Full<Bytes>> {
@@ -184,7 +207,7 @@ fn respond(status: StatusCode, body: Value, headers: &[(&str, &str)]) -> Respons
 async fn handle(
     state: Arc<State>,
     request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Box<dyn std::error::Error + Send + Sync>> {
+) -> test_support::http_server::Answer {
     let path = request.uri().path().to_owned();
     let headers = request.headers().clone();
     let body = request.into_body().collect().await?.to_bytes();
@@ -197,6 +220,20 @@ async fn handle(
     };
     match path.as_str() {
         "/2020-01-01/extension/register" => {
+            let registration: Value = serde_json::from_slice(&body)?;
+            let invoke = registration["events"]
+                .as_array()
+                .is_some_and(|events| events.iter().any(|event| event == "INVOKE"));
+            state
+                .registrations
+                .send_modify(|registrations| registrations.push(registration));
+            if invoke && state.model == Model::ManagedInstances {
+                return Ok(respond(
+                    StatusCode::FORBIDDEN,
+                    json!({"errorType": "Extension.InvalidEventType", "errorMessage": "INVOKE: ErrorInvalidEventType"}),
+                    &[],
+                ));
+            }
             state
                 .registered
                 .send_replace(Some(header("Lambda-Extension-Name")));
@@ -209,6 +246,19 @@ async fn handle(
         "/2022-07-01/telemetry" => match state.telemetry {
             TelemetryAnswer::Ok => {
                 let subscription: Value = serde_json::from_slice(&body)?;
+                let schema = subscription["schemaVersion"].as_str().unwrap_or_default();
+                let refused = match state.model {
+                    Model::Default => false,
+                    Model::ManagedInstances => schema != "2025-01-29",
+                    Model::OldSchemas => schema == "2025-01-29",
+                };
+                if refused {
+                    return Ok(respond(
+                        StatusCode::BAD_REQUEST,
+                        json!({"errorType": "ValidationError", "errorMessage": "schema validation error: schemaVersion"}),
+                        &[],
+                    ));
+                }
                 state.subscription.send_replace(Some(subscription));
                 Ok(respond(StatusCode::OK, json!("OK"), &[]))
             }
@@ -223,7 +273,7 @@ async fn handle(
             state.next_polls.send_modify(|polls| *polls += 1);
             loop {
                 let notified = state.event_added.notified();
-                let event = state.events.lock().unwrap().pop_front();
+                let event = state.events.lock().unwrap().pop_front().map(served);
                 if let Some(event) = event {
                     state.taken.send_modify(|taken| *taken += 1);
                     return Ok(respond(StatusCode::OK, event, &[]));

@@ -27,6 +27,23 @@ async fn bad_config_reaches_init_error_naming_the_variable() {
 }
 
 #[tokio::test]
+async fn an_invalid_stream_name_is_an_init_error() {
+    let control = ControlPlane::start(TelemetryAnswer::Ok).await;
+    let mut env = lambda_env(&control, free_port());
+    env.push(("TELEMETRY_KINESIS_STREAM_NAME".into(), "bad name!".into()));
+    let mut extension = Extension::spawn(env);
+    let error = control.wait_error(WAIT).await;
+    assert_eq!(error.error_type, "Extension.ConfigInvalid");
+    let message = error.body["errorMessage"].as_str().unwrap();
+    assert!(
+        message.contains("TELEMETRY_KINESIS_STREAM_NAME"),
+        "{message}"
+    );
+    assert!(message.contains("stream ARN"), "{message}");
+    assert!(!extension.wait(WAIT).await.success());
+}
+
+#[tokio::test]
 async fn failing_telemetry_api_reaches_init_error() {
     for answer in [TelemetryAnswer::Status(500), TelemetryAnswer::Hangup] {
         let control = ControlPlane::start(answer).await;
@@ -64,7 +81,7 @@ async fn subscribes_with_schema_types_and_buffering() {
     ));
     let mut extension = Extension::spawn(env);
     let subscription = control.wait_subscribed(WAIT).await;
-    assert_eq!(subscription["schemaVersion"], "2022-12-13");
+    assert_eq!(subscription["schemaVersion"], "2025-01-29");
     assert_eq!(
         subscription["destination"]["URI"],
         format!("http://sandbox.localdomain:{port}")

@@ -3,8 +3,12 @@
 
 mod batches;
 mod control_plane;
+mod edges;
 mod faults;
+mod hygiene;
 mod init;
 mod memory;
+mod models;
 mod moto;
 mod process;
+mod tally;

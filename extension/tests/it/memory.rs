@@ -1,5 +1,6 @@
 //! Memory stays within the buffer cap plus a constant under a burst far larger than the
-//! cap, and the drop count is exact.
+//! cap, and every event is delivered, spilled to standard output, or (with spilling off)
+//! counted as dropped.
 
 use std::time::Duration;
 
@@ -17,7 +18,16 @@ const CAP: usize = 2 * 1024 * 1024;
 const CONSTANT_KIB: u64 = 12 * 1024;
 
 #[tokio::test]
-async fn burst_far_beyond_the_cap_stays_bounded_and_drops_are_exact() {
+async fn burst_far_beyond_the_cap_stays_bounded_and_spills_what_it_cannot_keep() {
+    burst(true).await;
+}
+
+#[tokio::test]
+async fn without_spilling_the_drop_count_is_exact() {
+    burst(false).await;
+}
+
+async fn burst(spill: bool) {
     let kinesis = FakeKinesis::start();
     kinesis.set_behaviour(Behaviour::Refuse);
     let control = ControlPlane::start(TelemetryAnswer::Ok).await;
@@ -25,6 +35,9 @@ async fn burst_far_beyond_the_cap_stays_bounded_and_drops_are_exact() {
     let mut env = lambda_env(&control, port);
     env.extend(kinesis.env());
     env.push(("TELEMETRY_KINESIS_BUFFER_CAP_BYTES".into(), CAP.to_string()));
+    if !spill {
+        env.push(("TELEMETRY_KINESIS_SPILL".into(), "off".into()));
+    }
     let mut extension = Extension::spawn(env);
     control.wait_subscribed(WAIT).await;
     control.wait_next_polls(1, WAIT).await;
@@ -63,24 +76,44 @@ async fn burst_far_beyond_the_cap_stays_bounded_and_drops_are_exact() {
     assert!(delivered > 0 && delivered < sent / 5, "{delivered}");
     let log = extension.stderr().join("\n");
     assert!(log.contains("shutdown: 0 events undelivered"), "{log}");
-    let dropped: usize = log
-        .split("dropped_buffer_full=")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|count| count.parse().ok())
-        .unwrap();
-    assert_eq!(
-        delivered + dropped,
-        sent,
-        "every event delivered or counted"
-    );
-    // The stream carries the drops too: the last report's running total is exact up to
+    let logged = |field: &str| -> usize {
+        log.split(&format!("{field}="))
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|count| count.parse().ok())
+            .unwrap()
+    };
+    let dropped = logged("dropped_buffer_full");
+    let spilled = extension.spilled();
+    let spilled_functions = spilled
+        .iter()
+        .filter(|(_, payload)| payload["type"] == "function")
+        .count();
+    if spill {
+        assert_eq!(dropped, 0);
+        assert_eq!(logged("spilled_before"), spilled.len());
+        assert_eq!(
+            delivered + spilled_functions,
+            sent,
+            "every event delivered or spilled"
+        );
+    } else {
+        assert!(spilled.is_empty());
+        assert_eq!(
+            delivered + dropped,
+            sent,
+            "every event delivered or counted"
+        );
+    }
+    // The stream carries the counts too: the last report's running total is exact up to
     // the report itself (pushing it may evict one more event).
-    let reported = drops.last().unwrap()["record"]["total"]["bufferFull"]
+    let field = if spill { "spilled" } else { "bufferFull" };
+    let counted = if spill { spilled.len() } else { dropped };
+    let reported = drops.last().unwrap()["record"]["total"][field]
         .as_u64()
         .unwrap() as usize;
     assert!(
-        reported <= dropped && reported + 1 >= dropped,
-        "{reported} vs {dropped}"
+        reported <= counted && reported + 1 >= counted,
+        "{reported} vs {counted}"
     );
 }

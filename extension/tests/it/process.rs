@@ -16,11 +16,15 @@ use tokio::sync::watch;
 use crate::control_plane::ControlPlane;
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_telemetry-kinesis-extension");
+/// How long to wait for the output of an exited process to be read.
+const WAIT_OUTPUT: Duration = Duration::from_secs(10);
 
 pub struct Extension {
     child: Child,
     stderr: Arc<Mutex<Vec<String>>>,
+    stdout: Arc<Mutex<Vec<String>>>,
     lines: watch::Receiver<usize>,
+    stdout_open: watch::Receiver<bool>,
 }
 
 /// A port that was free a moment ago.
@@ -41,7 +45,10 @@ pub fn lambda_env(control: &ControlPlane, port: u16) -> Vec<(String, String)> {
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
         ("AWS_REGION", "us-east-1".to_owned()),
         ("TELEMETRY_KINESIS_LISTENER_PORT", port.to_string()),
-        ("RUST_LOG", "info".to_owned()),
+        (
+            "RUST_LOG",
+            std::env::var("EXTENSION_LOG").unwrap_or_else(|_| "info".to_owned()),
+        ),
     ]
     .into_iter()
     .map(|(key, value)| (key.to_owned(), value))
@@ -50,11 +57,31 @@ pub fn lambda_env(control: &ControlPlane, port: u16) -> Vec<(String, String)> {
 
 impl Extension {
     pub fn spawn(env: impl IntoIterator<Item = (String, String)>) -> Self {
-        let mut child = Command::new(BINARY)
+        Self::spawn_command(Command::new(BINARY), env)
+    }
+
+    /// Spawns the extension with at most `limit` open file descriptors (Lambda's is 1,024).
+    pub fn spawn_with_fd_limit(
+        env: impl IntoIterator<Item = (String, String)>,
+        limit: u32,
+    ) -> Self {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {limit} && exec \"$0\""))
+            .arg(BINARY);
+        Self::spawn_command(command, env)
+    }
+
+    fn spawn_command(
+        mut command: Command,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Self {
+        let mut child = command
             .env_clear()
             .envs(env)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
@@ -70,10 +97,23 @@ impl Extension {
                 count.send_modify(|count| *count += 1);
             }
         });
+        // Standard output carries spilled events, one JSON line each.
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let (open, stdout_open) = watch::channel(true);
+        let mut reader = BufReader::new(child.stdout.take().unwrap()).lines();
+        let sink = Arc::clone(&stdout);
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = reader.next_line().await {
+                sink.lock().unwrap().push(line);
+            }
+            open.send_replace(false);
+        });
         Self {
             child,
             stderr,
+            stdout,
             lines,
+            stdout_open,
         }
     }
 
@@ -86,9 +126,25 @@ impl Extension {
             .await
             .expect("the extension did not exit in time")
             .unwrap();
-        // Let the stderr reader drain what is left.
+        // Let the readers drain what is left: standard output until it closes.
         let _ = tokio::time::timeout(Duration::from_secs(2), self.lines.wait_for(|_| false)).await;
+        let _ = tokio::time::timeout(WAIT_OUTPUT, self.stdout_open.wait_for(|open| !open)).await;
         status
+    }
+
+    /// Events spilled to standard output so far: (partition key, payload).
+    pub fn spilled(&self) -> Vec<(String, Value)> {
+        let mut reader = telemetry_kinesis_contract::spill::Reader::default();
+        self.stdout
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|line| reader.read(line).unwrap())
+            .map(|spilled| {
+                let payload = serde_json::from_str(&spilled.payload).unwrap();
+                (spilled.partition_key, payload)
+            })
+            .collect()
     }
 
     pub fn stderr(&self) -> Vec<String> {
@@ -104,6 +160,18 @@ impl Extension {
     pub fn rss_kib(&self) -> u64 {
         status_field(self.pid(), "VmRSS:")
     }
+
+    /// CPU time used so far (user and system), from `/proc/<pid>/stat`.
+    pub fn cpu_time(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
+        // Fields after the command name (which may hold spaces): utime is the 14th field
+        // of the line, stime the 15th, in clock ticks.
+        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        // USER_HZ: 100 on every Linux architecture Lambda runs.
+        Duration::from_millis(ticks * 10)
+    }
 }
 
 fn status_field(pid: u32, field: &str) -> u64 {
@@ -118,12 +186,23 @@ fn status_field(pid: u32, field: &str) -> u64 {
 
 /// POSTs a Telemetry API batch to the extension's listener, as Lambda does.
 pub async fn post_batch(port: u16, body: impl Into<Bytes>) -> http::StatusCode {
+    try_post(port, http::Method::POST, body).await.unwrap()
+}
+
+/// Sends a request to the listener; an error when the connection breaks.
+pub async fn try_post(
+    port: u16,
+    method: http::Method,
+    body: impl Into<Bytes>,
+) -> Result<http::StatusCode, hyper_util::client::legacy::Error> {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let request = http::Request::post(format!("http://127.0.0.1:{port}/"))
+    let request = http::Request::builder()
+        .method(method)
+        .uri(format!("http://127.0.0.1:{port}/"))
         .header("content-type", "application/json")
         .body(Full::new(body.into()))
         .unwrap();
-    client.request(request).await.unwrap().status()
+    Ok(client.request(request).await?.status())
 }
 
 /// `count` text `function` events of invocation `invoke`, each `size` bytes of record.

@@ -3,64 +3,14 @@
 //! and a counter that did not move while they were stopped; after the thaw, the extension
 //! itself waits for its thread to tick before ending the invocation.
 
-use crate::support::{EXTENSION, extension_layer, scripted};
-use sandbox::{Sandbox, SandboxConfig, Script};
+use crate::support::{stopped, thread_states, ticking, ticks, wait_for};
+use sandbox::{Sandbox, SandboxConfig};
 use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
 
-/// How long any condition here may take to hold, on a loaded machine.
-const DEADLINE: Duration = Duration::from_secs(10);
-
-fn ticks(path: &Path) -> usize {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .matches('\n')
-        .count()
-}
-
-/// The scheduler state of every thread of `pid`, from `/proc/<pid>/task/*/stat`
-/// (`pid (comm) S ...`; the command may hold spaces and parentheses).
-fn thread_states(pid: u32) -> Vec<char> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return Vec::new();
-    };
-    tasks
-        .filter_map(|task| {
-            let stat = std::fs::read_to_string(task.ok()?.path().join("stat")).ok()?;
-            stat.rsplit_once(')')?.1.trim_start().chars().next()
-        })
-        .collect()
-}
-
-/// Whether every thread of `pid` is stopped (SIGSTOP).
-fn stopped(pid: u32) -> bool {
-    let states = thread_states(pid);
-    !states.is_empty() && states.iter().all(|state| *state == 'T')
-}
-
-async fn wait_for(what: &str, condition: impl Fn() -> bool) {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not within {DEADLINE:?}: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 fn config(dir: &Path, freeze: bool) -> SandboxConfig {
-    SandboxConfig::new(
-        extension_layer(dir, &[EXTENSION]),
-        scripted(Script::default()),
-    )
-    .env(
-        "TEST_EXTENSION_TICKS_FILE",
-        dir.join("ticks").display().to_string(),
-    )
-    .env("TEST_EXTENSION_INVOKE_WAITS_FOR_TICK", "1")
-    .with_freeze(freeze)
+    ticking(dir).with_freeze(freeze)
 }
 
 #[tokio::test]

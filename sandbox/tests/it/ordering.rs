@@ -3,7 +3,9 @@
 //! platform events before SHUTDOWN. The simulator relays its platform events with a batching
 //! delay while output lines are captured at once, so this order is the sandbox's doing.
 
-use crate::support::{EXTENSION, extension_layer, of_type, python_function, read_events, scripted};
+use crate::support::{
+    EXTENSION, extension_layer, of_type, only, position_of, python_function, read_events, scripted,
+};
 use sandbox::{LineFormat, Sandbox, SandboxConfig, Script};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -17,25 +19,6 @@ fn config(dir: &Path, function: sandbox::Function) -> SandboxConfig {
             dir.join("events.jsonl").display().to_string(),
         )
         .env("TEST_EXTENSION_TYPES", "platform,function,extension")
-}
-
-/// The index of the only event of `event_type` for `request_id`.
-fn only(events: &[Value], event_type: &str, request_id: &str) -> usize {
-    let found: Vec<usize> = events
-        .iter()
-        .enumerate()
-        .filter(|(_, event)| {
-            event["type"] == event_type && event["record"]["requestId"] == request_id
-        })
-        .map(|(index, _)| index)
-        .collect();
-    assert_eq!(
-        found.len(),
-        1,
-        "{event_type} of {request_id} delivered {} times: {events:#?}",
-        found.len()
-    );
-    found[0]
 }
 
 /// Asserts `platform.start` < the invocation's function lines < `platform.runtimeDone`, and
@@ -70,13 +53,6 @@ fn assert_invocation_order(
         start < extension_line,
         "{request_id}: start at {start}, extension line at {extension_line}"
     );
-}
-
-fn position_of(events: &[Value], event_type: &str) -> usize {
-    events
-        .iter()
-        .position(|event| event["type"] == event_type)
-        .unwrap_or_else(|| panic!("no {event_type}: {events:#?}"))
 }
 
 #[tokio::test]

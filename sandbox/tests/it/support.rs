@@ -1,9 +1,11 @@
-//! Helpers: a layer holding the Python test extension, the Python function, event files.
+//! Helpers: a layer holding the Python test extension, the Python function, event files,
+//! and waits on conditions (thread states, tick files).
 
-use sandbox::{Function, Layer, Script};
+use sandbox::{Function, Layer, SandboxConfig, Script};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub const EXTENSION: &str = "test-extension";
 
@@ -59,4 +61,88 @@ pub fn of_type<'a>(events: &'a [Value], event_type: &str) -> Vec<&'a Value> {
         .iter()
         .filter(|event| event["type"] == event_type)
         .collect()
+}
+
+/// The index of the only event of `event_type` for `request_id`.
+pub fn only(events: &[Value], event_type: &str, request_id: &str) -> usize {
+    let found: Vec<usize> = events
+        .iter()
+        .enumerate()
+        .filter(|(_, event)| {
+            event["type"] == event_type && event["record"]["requestId"] == request_id
+        })
+        .map(|(index, _)| index)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "{event_type} of {request_id} delivered {} times: {events:#?}",
+        found.len()
+    );
+    found[0]
+}
+
+/// The index of the first event of `event_type`.
+pub fn position_of(events: &[Value], event_type: &str) -> usize {
+    events
+        .iter()
+        .position(|event| event["type"] == event_type)
+        .unwrap_or_else(|| panic!("no {event_type}: {events:#?}"))
+}
+
+/// The test extension with a background thread ticking into `dir/ticks`, which ends each
+/// invocation only once the thread ticked again, and the scripted function.
+pub fn ticking(dir: &Path) -> SandboxConfig {
+    SandboxConfig::new(
+        extension_layer(dir, &[EXTENSION]),
+        scripted(Script::default()),
+    )
+    .env(
+        "TEST_EXTENSION_TICKS_FILE",
+        dir.join("ticks").display().to_string(),
+    )
+    .env("TEST_EXTENSION_INVOKE_WAITS_FOR_TICK", "1")
+}
+
+/// How long any condition here may take to hold, on a loaded machine.
+const DEADLINE: Duration = Duration::from_secs(10);
+
+/// Lines in a tick file.
+pub fn ticks(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .matches('\n')
+        .count()
+}
+
+/// The scheduler state of every thread of `pid`, from `/proc/<pid>/task/*/stat`
+/// (`pid (comm) S ...`; the command may hold spaces and parentheses).
+pub fn thread_states(pid: u32) -> Vec<char> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(|task| {
+            let stat = std::fs::read_to_string(task.ok()?.path().join("stat")).ok()?;
+            stat.rsplit_once(')')?.1.trim_start().chars().next()
+        })
+        .collect()
+}
+
+/// Whether every thread of `pid` is stopped (SIGSTOP).
+pub fn stopped(pid: u32) -> bool {
+    let states = thread_states(pid);
+    !states.is_empty() && states.iter().all(|state| *state == 'T')
+}
+
+/// Waits until `condition` holds, failing with `what` after [`DEADLINE`].
+pub async fn wait_for(what: &str, condition: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not within {DEADLINE:?}: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
