@@ -155,17 +155,7 @@ pub fn stderr_progress(title: &str, colour: bool) -> Box<dyn Progress> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn event(logical_id: &str, status: &str, reason: Option<&str>) -> StackEvent {
-        StackEvent {
-            event_id: format!("{logical_id}-{status}"),
-            timestamp: None,
-            logical_id: logical_id.to_owned(),
-            resource_type: "AWS::Kinesis::Stream".to_owned(),
-            status: status.to_owned(),
-            reason: reason.map(str::to_owned),
-        }
-    }
+    use crate::deploy::render::tests::event;
 
     #[test]
     fn the_live_view_redraws_in_place_and_keeps_notes_above() {

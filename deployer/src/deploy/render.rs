@@ -119,10 +119,15 @@ pub fn render_table(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn event(logical_id: &str, status: &str, reason: Option<&str>) -> StackEvent {
+    /// A stream's event, for the rendering and progress tests.
+    pub(in crate::deploy) fn event(
+        logical_id: &str,
+        status: &str,
+        reason: Option<&str>,
+    ) -> StackEvent {
         StackEvent {
             event_id: format!("{logical_id}-{status}"),
             timestamp: None,

@@ -78,94 +78,50 @@ pub fn check_binary(
 mod tests {
     use super::*;
     use crate::package::elf::tests::synthetic_elf;
-    use object::elf::{EM_AARCH64, EM_X86_64};
+    use object::elf::{EM_AARCH64, EM_X86_64, Machine};
 
+    use Architecture::{Arm64, X86_64};
+    use RuntimeOs::{Al2, Al2023};
+
+    /// Checks a binary for `machine` that needs `glibc` (and GLIBC_2.17).
     fn check(
-        machine: object::elf::Machine,
+        machine: Machine,
         glibc: &str,
         architecture: Architecture,
         os: RuntimeOs,
-    ) -> Result<Option<GlibcVersion>, PackageError> {
+    ) -> Result<Option<GlibcVersion>, String> {
         let binary = synthetic_elf(machine, &[("libc.so.6", &["GLIBC_2.17", glibc])]);
-        check_binary(Path::new("ext"), &binary, architecture, os)
+        check_binary(Path::new("ext"), &binary, architecture, os).map_err(|e| e.to_string())
     }
 
     #[test]
     fn a_binary_for_the_layer_architecture_passes_with_its_glibc() {
-        assert_eq!(
-            check(
-                EM_X86_64,
-                "GLIBC_2.26",
-                Architecture::X86_64,
-                RuntimeOs::Al2
-            )
-            .unwrap(),
-            Some(GlibcVersion::new(2, 26))
-        );
-        assert_eq!(
-            check(
-                EM_AARCH64,
-                "GLIBC_2.34",
-                Architecture::Arm64,
-                RuntimeOs::Al2023
-            )
-            .unwrap(),
-            Some(GlibcVersion::new(2, 34))
-        );
+        let found = check(EM_X86_64, "GLIBC_2.26", X86_64, Al2);
+        assert_eq!(found, Ok(Some(GlibcVersion::new(2, 26))));
+        let found = check(EM_AARCH64, "GLIBC_2.34", Arm64, Al2023);
+        assert_eq!(found, Ok(Some(GlibcVersion::new(2, 34))));
     }
 
     #[test]
     fn a_binary_for_another_architecture_is_refused() {
-        let error = check(
-            EM_AARCH64,
-            "GLIBC_2.17",
-            Architecture::X86_64,
-            RuntimeOs::Al2,
-        )
-        .unwrap_err();
+        let error = check(EM_AARCH64, "GLIBC_2.17", X86_64, Al2).unwrap_err();
         assert!(
-            error
-                .to_string()
-                .contains("is built for aarch64 (arm64), not x86_64"),
+            error.contains("is built for aarch64 (arm64), not x86_64"),
             "{error}"
         );
     }
 
     #[test]
     fn a_glibc_newer_than_the_os_is_refused_with_the_library() {
-        let error = check(
-            EM_X86_64,
-            "GLIBC_2.29",
-            Architecture::X86_64,
-            RuntimeOs::Al2,
-        )
-        .unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .contains("needs GLIBC_2.29 (from libc.so.6), but Amazon Linux 2 has glibc 2.26"),
-            "{error}"
-        );
-        assert!(
-            check(
-                EM_X86_64,
-                "GLIBC_2.29",
-                Architecture::X86_64,
-                RuntimeOs::Al2023
-            )
-            .is_ok()
-        );
+        let error = check(EM_X86_64, "GLIBC_2.29", X86_64, Al2).unwrap_err();
+        let expected = "needs GLIBC_2.29 (from libc.so.6), but Amazon Linux 2 has glibc 2.26";
+        assert!(error.contains(expected), "{error}");
+        assert!(check(EM_X86_64, "GLIBC_2.29", X86_64, Al2023).is_ok());
     }
 
     #[test]
     fn a_file_that_is_not_elf_is_refused() {
-        let error = check_binary(
-            Path::new("x"),
-            b"#!/bin/sh",
-            Architecture::X86_64,
-            RuntimeOs::Al2,
-        )
-        .unwrap_err();
+        let error = check_binary(Path::new("x"), b"#!/bin/sh", X86_64, Al2).unwrap_err();
         assert!(matches!(error, PackageError::Elf { .. }), "{error}");
     }
 }
