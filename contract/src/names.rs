@@ -29,6 +29,26 @@ pub fn request_id_of_key(partition_key: &str) -> Option<&str> {
 /// Type of the self-telemetry event that reports drops (see [`crate::drops`]).
 pub const DROPS_EVENT_TYPE: &str = "telemetryKinesis.drops";
 
+/// Every event type the stream can hold: the Telemetry API's (schema `2022-12-13` and
+/// `2025-01-29`) and the extension's own.
+pub const EVENT_TYPES: &[&str] = &[
+    "platform.initStart",
+    "platform.initRuntimeDone",
+    "platform.initReport",
+    "platform.start",
+    "platform.runtimeDone",
+    "platform.report",
+    "platform.restoreStart",
+    "platform.restoreRuntimeDone",
+    "platform.restoreReport",
+    "platform.extension",
+    "platform.telemetrySubscription",
+    "platform.logsDropped",
+    "function",
+    "extension",
+    DROPS_EVENT_TYPE,
+];
+
 /// Prefix of every variable the extension reads (see [`crate::settings`]).
 pub const VARIABLE_PREFIX: &str = "TELEMETRY_KINESIS_";
 

@@ -51,6 +51,12 @@ impl StreamTarget {
         }
     }
 
+    /// The ARN's region, when given as an ARN: clients must use that region, since the
+    /// endpoint PutRecords resolves for an ARN is the client's region's.
+    pub fn region(&self) -> Option<&str> {
+        self.arn().and_then(|arn| arn.split(':').nth(3))
+    }
+
     /// The value as given (name or ARN).
     pub fn as_str(&self) -> &str {
         match self {
@@ -146,6 +152,8 @@ mod tests {
         let target: StreamTarget = arn.parse().unwrap();
         assert_eq!(target.name(), "my.stream_1");
         assert_eq!(target.arn(), Some(arn));
+        assert_eq!(target.region(), Some("eu-west-1"));
+        assert_eq!(StreamTarget::Name("s".into()).region(), None);
         assert_eq!(target.to_string(), arn);
         let china = "arn:aws-cn:kinesis:cn-north-1:123456789012:stream/s";
         assert!(china.parse::<StreamTarget>().is_ok());

@@ -18,11 +18,6 @@ pub enum Architecture {
     Arm64,
 }
 
-/// ELF `e_machine` value of x86-64 binaries.
-pub const ELF_MACHINE_X86_64: u16 = 0x3E;
-/// ELF `e_machine` value of AArch64 binaries.
-pub const ELF_MACHINE_AARCH64: u16 = 0xB7;
-
 impl Architecture {
     /// The name Lambda uses (`Architectures`, `CompatibleArchitectures`).
     pub const fn lambda_name(self) -> &'static str {
@@ -41,10 +36,10 @@ impl Architecture {
     }
 
     /// The ELF `e_machine` a binary for this architecture carries.
-    pub const fn elf_machine(self) -> u16 {
+    pub const fn elf_machine(self) -> object::elf::Machine {
         match self {
-            Self::X86_64 => ELF_MACHINE_X86_64,
-            Self::Arm64 => ELF_MACHINE_AARCH64,
+            Self::X86_64 => object::elf::EM_X86_64,
+            Self::Arm64 => object::elf::EM_AARCH64,
         }
     }
 }

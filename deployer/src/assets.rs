@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
+use crate::aws::{CallFailure, Cause};
 use crate::deploy::{DeployError, DeployReport, Engine, Progress, StackSpec};
 
 /// The default assets stack name.
@@ -26,7 +28,8 @@ const DELETE_BATCH: usize = 1000;
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum AssetsError {
     /// Deploying or deleting the assets stack failed.
-    #[error("assets stack")]
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Stack(#[from] DeployError),
     /// The assets stack has no bucket output.
     #[error("assets stack {stack_name} has no {BUCKET_RESOURCE} resource")]
@@ -38,15 +41,12 @@ pub enum AssetsError {
         stack_name: String,
     },
     /// An S3 call failed.
-    #[error("S3 {operation} on bucket {bucket} failed")]
+    #[error("bucket {bucket}: {failure}")]
     S3 {
-        /// The API operation.
-        operation: &'static str,
         /// The bucket.
         bucket: String,
-        /// The SDK's error.
-        #[source]
-        source: Box<aws_sdk_s3::Error>,
+        /// The failed call.
+        failure: CallFailure,
     },
     /// `DeleteObjects` reported objects it could not delete.
     #[error("could not delete {count} object versions from bucket {bucket}, first: {first}")]
@@ -60,23 +60,15 @@ pub enum AssetsError {
     },
 }
 
-fn s3_error(
-    operation: &'static str,
-    bucket: &str,
-    error: impl Into<aws_sdk_s3::Error>,
-) -> AssetsError {
+fn s3_error<E, R>(operation: &'static str, bucket: &str, error: SdkError<E, R>) -> AssetsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
     AssetsError::S3 {
-        operation,
         bucket: bucket.to_owned(),
-        source: Box::new(error.into()),
+        failure: CallFailure::from_sdk("S3", operation, &error),
     }
-}
-
-/// CloudFormation's stack name rule: `[a-zA-Z][-a-zA-Z0-9]*`, at most 128 characters.
-pub fn is_valid_stack_name(name: &str) -> bool {
-    name.len() <= 128
-        && name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// The assets stack template: an encrypted, versioned, private bucket reachable only over TLS,
@@ -266,8 +258,13 @@ pub async fn empty_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<usize
                 .set_objects(Some(batch.to_vec()))
                 .quiet(true)
                 .build()
-                .map_err(|error| {
-                    s3_error("DeleteObjects", bucket, aws_sdk_s3::Error::from(error))
+                .map_err(|error| AssetsError::S3 {
+                    bucket: bucket.to_owned(),
+                    failure: CallFailure {
+                        service: "S3",
+                        operation: "DeleteObjects",
+                        cause: Cause::Other(error.to_string()),
+                    },
                 })?;
             let output = s3
                 .delete_objects()
@@ -295,13 +292,6 @@ pub async fn empty_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<usize
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stack_names() {
-        assert!(is_valid_stack_name("telemetry-kinesis-assets"));
-        assert!(!is_valid_stack_name("1assets"));
-        assert!(!is_valid_stack_name("assets_stack"));
-    }
 
     #[test]
     fn the_bucket_is_private_encrypted_versioned_and_tls_only() {

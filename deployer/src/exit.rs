@@ -10,7 +10,9 @@
 
 use std::process::ExitCode;
 
-use crate::deploy::SessionError;
+use crate::aws::ConnectError;
+pub use crate::interrupt::Interrupted;
+use crate::invoke::LocalRunsUnavailable;
 use crate::options::OptionsError;
 
 /// Success.
@@ -23,17 +25,6 @@ pub const USAGE: u8 = 2;
 pub const AWS_CONFIG: u8 = 3;
 /// Interrupted by SIGINT: 128 + 2, as shells report it.
 pub const INTERRUPTED: u8 = 130;
-
-/// The run was interrupted; says what was left running.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("interrupted: {what}")]
-#[diagnostic(help("{hint}"))]
-pub struct Interrupted {
-    /// What was going on.
-    pub what: String,
-    /// What to do next.
-    pub hint: String,
-}
 
 /// A confirmation was needed and nobody can give it.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -56,13 +47,13 @@ pub fn code_for(report: &miette::Report) -> u8 {
     } else if report.downcast_ref::<OptionsError>().is_some()
         || report.downcast_ref::<ConfirmationRequired>().is_some()
         || report.downcast_ref::<InvalidOption>().is_some()
-        || matches!(
-            report.downcast_ref::<SessionError>(),
-            Some(SessionError::RegionOption(_))
-        )
+        || report.downcast_ref::<LocalRunsUnavailable>().is_some()
+        || report
+            .downcast_ref::<ConnectError>()
+            .is_some_and(ConnectError::is_usage)
     {
         USAGE
-    } else if report.downcast_ref::<SessionError>().is_some() {
+    } else if report.downcast_ref::<ConnectError>().is_some() {
         AWS_CONFIG
     } else {
         FAILURE
@@ -80,10 +71,7 @@ mod tests {
 
     #[test]
     fn each_kind_of_failure_has_its_code() {
-        let interrupted = Interrupted {
-            what: "x".to_owned(),
-            hint: String::new(),
-        };
+        let interrupted = Interrupted::new("x");
         assert_eq!(code_for(&miette::Report::new(interrupted)), INTERRUPTED);
         assert_eq!(
             code_for(&miette::Report::new(OptionsError::Shards(0))),
@@ -96,13 +84,14 @@ mod tests {
             USAGE
         );
         assert_eq!(
-            code_for(&miette::Report::new(SessionError::RegionOption(
+            code_for(&miette::Report::new(ConnectError::RegionOption(
                 "x".to_owned()
             ))),
             USAGE
         );
+        assert_eq!(code_for(&miette::Report::new(LocalRunsUnavailable)), USAGE);
         assert_eq!(
-            code_for(&miette::Report::new(SessionError::NoRegion)),
+            code_for(&miette::Report::new(ConnectError::NoRegion)),
             AWS_CONFIG
         );
         assert_eq!(code_for(&miette::miette!("anything else")), FAILURE);

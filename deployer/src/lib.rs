@@ -9,13 +9,16 @@ pub mod cli;
 pub mod commands;
 pub mod deploy;
 pub mod exit;
+pub mod interrupt;
 pub mod invoke;
 pub mod logs;
 pub mod options;
 pub mod output;
 pub mod package;
+pub mod recover;
 pub mod stack;
 pub mod template;
+pub mod verify;
 
 pub use architecture::Architecture;
 pub use cli::{Cli, Command, GlobalArgs};
@@ -27,6 +30,10 @@ pub use options::{StackArgs, StackOptions};
 /// [`miette::Report`]s so the binary prints their chain once, with hints.
 pub async fn run(cli: Cli) -> miette::Result<()> {
     let Cli { global, command } = cli;
+    if !matches!(command, Command::Synth(_) | Command::Package(_)) {
+        // Commands that call AWS end on Ctrl-C with exit 130 and say what carries on.
+        interrupt::listen_for_interrupts();
+    }
     match command {
         Command::Synth(args) => commands::synth::run(&global, &args),
         Command::Package(args) => commands::package::run(&global, &args),
@@ -35,5 +42,6 @@ pub async fn run(cli: Cli) -> miette::Result<()> {
         Command::Logs(args) => commands::logs::run(&global, &args).await,
         Command::Invoke(args) => commands::invoke::run(&global, &args).await,
         Command::Verify(args) => commands::verify::run(&global, &args).await,
+        Command::Recover(args) => commands::recover::run(&global, &args).await,
     }
 }

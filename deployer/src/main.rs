@@ -2,15 +2,12 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use deployer::Cli;
-use deployer::output::color_enabled;
+use deployer::output;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let color = color_enabled(cli.global.no_color, |name| std::env::var(name).ok());
-    deployer::output::init_tracing(color);
-    deployer::output::init_error_reporting(color);
+    let (cli, colour) = deployer::cli::parse();
+    output::init_tracing(colour.stderr());
+    output::init_error_reporting(colour.stderr());
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -22,7 +19,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(deployer::run(cli)) {
+    let result = runtime.block_on(deployer::run(cli));
+    // An interrupted prompt leaves its reader blocked on stdin: do not wait for it.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(report) => {
             eprintln!("{report:?}");

@@ -260,11 +260,23 @@ impl Default for StackOptions {
     }
 }
 
-/// CloudFormation: `[a-zA-Z][-a-zA-Z0-9]*`, at most 128 characters.
-fn is_valid_stack_name(name: &str) -> bool {
+/// CloudFormation's stack name rule: `[a-zA-Z][-a-zA-Z0-9]*`, at most 128 characters.
+pub fn is_valid_stack_name(name: &str) -> bool {
     name.len() <= 128
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// The value parser of `--stack-name` and `--assets-stack`.
+pub fn parse_stack_name(name: &str) -> Result<String, String> {
+    if is_valid_stack_name(name) {
+        Ok(name.to_owned())
+    } else {
+        Err(
+            "not a stack name: use 1-128 letters, digits and hyphens, starting with a letter"
+                .to_owned(),
+        )
+    }
 }
 
 /// Kinesis: `[a-zA-Z0-9_.-]+`, 1-128 characters.

@@ -75,10 +75,21 @@ fn provisioned_shards_and_no_encryption() {
 
 #[test]
 fn invalid_stack_names() {
+    assert!(is_valid_stack_name("telemetry-kinesis-assets"));
     for name in ["1stack", "has_underscore", "", &"a".repeat(129)] {
-        let message = error(&["--stack-name", name]);
+        // clap refuses it on the command line (exit 2)...
+        let error =
+            crate::Cli::try_parse_from(["deployer", "--stack-name", name, "synth"]).unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
+        assert!(
+            error.to_string().contains("letters, digits and hyphens"),
+            "{error}"
+        );
+        // ...and the library refuses it too.
+        let message = StackOptions::from_args(name, &StackArgs::default())
+            .unwrap_err()
+            .to_string();
         assert!(message.starts_with("--stack-name"), "{message}");
-        assert!(message.contains("letters, digits and hyphens"), "{message}");
     }
 }
 

@@ -1,5 +1,7 @@
 //! `deployer destroy`: delete the stack and, with `--all`, the assets bucket and stack too.
-//! Asks on a terminal unless `--yes`; without a terminal it refuses unless `--yes`.
+//! Says "nothing to destroy" without asking when neither exists; otherwise asks on a
+//! terminal, naming what and where, unless `--yes`; without a terminal it refuses unless
+//! `--yes`.
 
 use std::fmt;
 use std::io::{BufRead, IsTerminal, Write};
@@ -8,8 +10,12 @@ use miette::IntoDiagnostic;
 use serde::Serialize;
 
 use crate::assets::{self, DEFAULT_ASSETS_STACK};
-use crate::deploy::{self, DeleteReport, Engine, PollSettings, stderr_progress};
-use crate::exit::{ConfirmationRequired, Interrupted, InvalidOption};
+use crate::aws::Connection;
+use crate::deploy::{DeleteReport, Engine, PollSettings, stderr_progress};
+use crate::exit::ConfirmationRequired;
+use crate::interrupt::{Interrupted, interruptible};
+use crate::options::parse_stack_name;
+use crate::output::plural;
 use crate::{GlobalArgs, output};
 
 /// Arguments of `deployer destroy`.
@@ -22,7 +28,8 @@ pub struct DestroyArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Name of the assets stack (with --all)
-    #[arg(long, value_name = "NAME", default_value = DEFAULT_ASSETS_STACK)]
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_ASSETS_STACK,
+          value_parser = parse_stack_name)]
     pub assets_stack: String,
     /// Print the result as one JSON document on stdout
     #[arg(long)]
@@ -59,8 +66,8 @@ impl fmt::Display for DestroyReport {
             if self.assets_deleted {
                 writeln!(
                     formatter,
-                    "Deleted assets stack {assets_stack} and its bucket ({} object versions)",
-                    self.objects_deleted
+                    "Deleted assets stack {assets_stack} and its bucket ({})",
+                    plural(self.objects_deleted, "object version")
                 )?;
             } else {
                 writeln!(
@@ -73,14 +80,30 @@ impl fmt::Display for DestroyReport {
     }
 }
 
-/// The question asked before deleting.
-fn question(stack_name: &str, assets_stack: Option<&str>) -> String {
-    match assets_stack {
-        Some(assets_stack) => format!(
-            "Delete stack {stack_name}, and assets stack {assets_stack} with every layer zip in its bucket \
-             (shared by all stacks this deployer made in this account and region)?"
-        ),
-        None => format!("Delete stack {stack_name}?"),
+/// What exists of what `destroy` would delete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Found {
+    /// The main stack, if it exists.
+    stack: Option<String>,
+    /// The assets stack and its bucket, with `--all`, if it exists.
+    assets: Option<(String, String)>,
+}
+
+/// The question asked before deleting what was found, in `region`; `None` when nothing was.
+fn question(found: &Found, region: &str) -> Option<String> {
+    match (&found.stack, &found.assets) {
+        (None, None) => None,
+        (Some(stack), None) => Some(format!("Delete stack {stack} in {region}?")),
+        (stack, Some((assets, _))) => {
+            let stack = stack
+                .as_ref()
+                .map(|stack| format!("stack {stack}, and "))
+                .unwrap_or_default();
+            Some(format!(
+                "Delete {stack}assets stack {assets} with every layer zip in its bucket, in \
+                 {region} (shared by all stacks this deployer made in this account and region)?"
+            ))
+        }
     }
 }
 
@@ -89,8 +112,9 @@ pub fn is_yes(answer: &str) -> bool {
     matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
-/// Asks on the terminal, or refuses without one.
-fn confirm(text: &str) -> miette::Result<bool> {
+/// Asks on the terminal, or refuses without one. The answer is read on a blocking thread so
+/// that Ctrl-C at the prompt interrupts the run.
+async fn confirm(text: String) -> miette::Result<bool> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(ConfirmationRequired {
             action: text.trim_end_matches('?').to_owned(),
@@ -100,49 +124,54 @@ fn confirm(text: &str) -> miette::Result<bool> {
     let mut stderr = std::io::stderr();
     write!(stderr, "{text} [y/N] ").into_diagnostic()?;
     stderr.flush().into_diagnostic()?;
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .into_diagnostic()?;
+    let answer = tokio::task::spawn_blocking(|| {
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map(|_| answer)
+    })
+    .await
+    .into_diagnostic()?
+    .into_diagnostic()?;
     Ok(is_yes(&answer))
 }
 
 /// Runs `deployer destroy`.
 pub async fn run(global: &GlobalArgs, args: &DestroyArgs) -> miette::Result<()> {
-    let stack_name = global.stack_name.clone();
-    if !assets::is_valid_stack_name(&stack_name) {
-        return Err(InvalidOption(format!(
-            "--stack-name {stack_name:?} is not a valid stack name"
-        ))
-        .into());
-    }
-    if args.all && !assets::is_valid_stack_name(&args.assets_stack) {
-        return Err(InvalidOption(format!(
-            "--assets-stack {:?} is not a valid stack name",
-            args.assets_stack
-        ))
-        .into());
-    }
+    let stack_name = global.stack_name.as_str();
     let assets_stack = args.all.then_some(args.assets_stack.as_str());
-    if !args.yes && !confirm(&question(&stack_name, assets_stack))? {
-        eprintln!("Nothing deleted.");
-        return Ok(());
-    }
-    let session = deploy::connect(&global.aws).await?;
-    let colour = output::color_enabled(global.no_color, |name| std::env::var(name).ok());
-    let engine = Engine::new(session.cloudformation.clone(), PollSettings::default());
-
-    let work = destroy_everything(&engine, &session, &stack_name, assets_stack, colour);
-    let report = tokio::select! {
-        report = work => report?,
-        _ = tokio::signal::ctrl_c() => {
-            return Err(Interrupted {
-                what: "CloudFormation carries on deleting on its own".to_owned(),
-                hint: format!("follow it with `aws cloudformation describe-stack-events --stack-name {stack_name}`"),
-            }
-            .into());
+    let connection = crate::aws::connect(&global.aws).await?;
+    let colour = global.colour().stderr();
+    let work = async {
+        let engine = Engine::new(connection.cloudformation(), PollSettings::default());
+        let found = find(&engine, stack_name, assets_stack).await?;
+        if let Some(text) = question(&found, connection.region())
+            && !args.yes
+            && !confirm(text).await?
+        {
+            eprintln!("Nothing deleted.");
+            return Ok(None);
         }
+        destroy_found(
+            &engine,
+            &connection,
+            stack_name,
+            assets_stack,
+            found,
+            colour,
+        )
+        .await
+        .map(Some)
+    };
+    let report = interruptible(work, || {
+        Interrupted::new("CloudFormation carries on deleting on its own").with_hint(format!(
+            "follow it with `aws cloudformation describe-stack-events --stack-name {stack_name}`"
+        ))
+    })
+    .await?;
+    let Some(report) = report else {
+        return Ok(());
     };
     if args.json {
         let mut json = serde_json::to_string_pretty(&report).into_diagnostic()?;
@@ -153,30 +182,49 @@ pub async fn run(global: &GlobalArgs, args: &DestroyArgs) -> miette::Result<()> 
     }
 }
 
-async fn destroy_everything(
+async fn find(
     engine: &Engine,
-    session: &deploy::Session,
     stack_name: &str,
     assets_stack: Option<&str>,
+) -> miette::Result<Found> {
+    // A stack that exists has outputs (perhaps none); a missing one has no answer.
+    let stack = engine
+        .outputs(stack_name)
+        .await?
+        .map(|_| stack_name.to_owned());
+    let assets = match assets_stack {
+        Some(assets_stack) => assets::find(engine, assets_stack)
+            .await?
+            .map(|bucket| (assets_stack.to_owned(), bucket)),
+        None => None,
+    };
+    Ok(Found { stack, assets })
+}
+
+async fn destroy_found(
+    engine: &Engine,
+    connection: &Connection,
+    stack_name: &str,
+    assets_stack: Option<&str>,
+    found: Found,
     colour: bool,
 ) -> miette::Result<DestroyReport> {
-    let deleted = {
-        let mut progress = stderr_progress(&format!("Stack {stack_name}"), colour);
-        engine.delete(stack_name, progress.as_mut()).await?
-    };
     let mut report = DestroyReport {
         stack_name: stack_name.to_owned(),
-        deleted: matches!(deleted, DeleteReport::Deleted { .. }),
+        deleted: false,
         assets_stack: assets_stack.map(str::to_owned),
         assets_deleted: false,
         objects_deleted: 0,
     };
-    if let Some(assets_stack) = assets_stack
-        && let Some(bucket) = assets::find(engine, assets_stack).await?
-    {
-        report.objects_deleted = assets::empty_bucket(&session.s3, &bucket).await?;
+    if found.stack.is_some() {
+        let mut progress = stderr_progress(&format!("Stack {stack_name}"), colour);
+        let deleted = engine.delete(stack_name, progress.as_mut()).await?;
+        report.deleted = matches!(deleted, DeleteReport::Deleted { .. });
+    }
+    if let Some((assets_stack, bucket)) = found.assets {
+        report.objects_deleted = assets::empty_bucket(&connection.s3(), &bucket).await?;
         let mut progress = stderr_progress(&format!("Stack {assets_stack}"), colour);
-        let deleted = engine.delete(assets_stack, progress.as_mut()).await?;
+        let deleted = engine.delete(&assets_stack, progress.as_mut()).await?;
         report.assets_deleted = matches!(deleted, DeleteReport::Deleted { .. });
     }
     Ok(report)
@@ -197,13 +245,31 @@ mod tests {
     }
 
     #[test]
-    fn the_question_warns_that_assets_are_shared() {
-        assert_eq!(question("app", None), "Delete stack app?");
-        assert!(question("app", Some("assets")).contains("shared by all stacks"));
+    fn the_question_names_what_exists_and_where() {
+        let found = |stack: Option<&str>, assets: Option<&str>| Found {
+            stack: stack.map(str::to_owned),
+            assets: assets.map(|assets| (assets.to_owned(), "bucket".to_owned())),
+        };
+        assert_eq!(question(&found(None, None), "eu-west-3"), None);
+        assert_eq!(
+            question(&found(Some("app"), None), "eu-west-3").as_deref(),
+            Some("Delete stack app in eu-west-3?")
+        );
+        let both = question(&found(Some("app"), Some("assets")), "eu-west-3").unwrap();
+        assert!(
+            both.starts_with("Delete stack app, and assets stack assets with every layer zip"),
+            "{both}"
+        );
+        assert!(both.contains("in eu-west-3") && both.contains("shared by all stacks"));
+        let assets_only = question(&found(None, Some("assets")), "eu-west-3").unwrap();
+        assert!(
+            assets_only.starts_with("Delete assets stack assets"),
+            "{assets_only}"
+        );
     }
 
     #[test]
-    fn the_summary_says_nothing_to_destroy() {
+    fn the_summary_says_nothing_to_destroy_and_counts_in_words() {
         let report = DestroyReport {
             stack_name: "app".to_owned(),
             deleted: false,
@@ -215,5 +281,10 @@ mod tests {
             report.to_string(),
             "Nothing to destroy: stack app does not exist\nDeleted assets stack assets and its bucket (3 object versions)\n"
         );
+        let one = DestroyReport {
+            objects_deleted: 1,
+            ..report
+        };
+        assert!(one.to_string().contains("(1 object version)"), "{one}");
     }
 }

@@ -1,31 +1,32 @@
 //! `deployer logs`: reads the telemetry stream and prints one line per event (or the
 //! stored JSON with `--json`), then a summary on stderr.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::num::NonZeroUsize;
 
-use aws_config::SdkConfig;
 use miette::miette;
+use telemetry_kinesis_contract::names::EVENT_TYPES;
+use telemetry_kinesis_contract::stream::StreamTarget;
 use time::OffsetDateTime;
 
 use crate::GlobalArgs;
-use crate::deploy::{Engine, PollSettings};
+use crate::interrupt::{Interrupted, interruptible};
+use crate::logs::filter::{TextFilter, impossible_types};
 use crate::logs::reader::{self, Item, ReadOptions};
 use crate::logs::render::render_line;
-use crate::logs::since::start_position;
-use crate::logs::{Filter, ReadError, Summary};
-use crate::output::color_allowed;
-use crate::stack::outputs;
+use crate::logs::since::{Since, start_position};
+use crate::logs::{Filter, ReadError, Summary, read_error_report};
+use crate::stack;
 
 /// Arguments of `deployer logs`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct LogsArgs {
-    /// Stream to read [default: the stack's StreamName output]
-    #[arg(long, value_name = "NAME")]
-    pub stream: Option<String>,
+    /// Stream to read, by name or ARN [default: the stack's StreamName output]
+    #[arg(long, value_name = "STREAM")]
+    pub stream: Option<StreamTarget>,
     /// Start this long ago (90s, 10m, 1h30m) or at this RFC 3339 time [default: 5m]
     #[arg(long, value_name = "WHEN", conflicts_with = "from_start")]
-    pub since: Option<String>,
+    pub since: Option<Since>,
     /// Start at the oldest record the stream holds
     #[arg(long)]
     pub from_start: bool,
@@ -42,6 +43,10 @@ pub struct LogsArgs {
     /// Only this invocation's events
     #[arg(long, value_name = "ID")]
     pub request_id: Option<String>,
+    /// Only events whose record contains TEXT, or matches /REGEX/ (a log line's text; other
+    /// records' JSON)
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<TextFilter>,
     /// Stop after N events
     #[arg(long, value_name = "N")]
     pub limit: Option<NonZeroUsize>,
@@ -57,28 +62,30 @@ impl LogsArgs {
             types: self.types.clone(),
             function: self.function.clone(),
             request_id: self.request_id.clone(),
+            text: self.filter.clone(),
         }
     }
 }
 
 /// Runs `deployer logs`.
 pub async fn run(global: &GlobalArgs, args: &LogsArgs) -> miette::Result<()> {
-    let start = start_position(
-        args.since.as_deref(),
-        args.from_start,
-        OffsetDateTime::now_utc(),
-    )
-    .map_err(|error| miette!(help = "see `deployer logs --help`", "--since: {error}"))?;
-    let config = crate::aws::sdk_config(&global.aws).await;
-    let stream = match &args.stream {
-        Some(stream) => stream.clone(),
-        None => stack_output(&config, &global.stack_name, outputs::STREAM_NAME).await?,
-    };
-    let colour = !args.json
-        && color_allowed(global.no_color, |name| std::env::var(name).ok())
-        && io::stdout().is_terminal();
+    let start = start_position(args.since, args.from_start, OffsetDateTime::now_utc());
+    for kind in impossible_types(&args.types) {
+        tracing::warn!(
+            "--type {kind}: no event type starts with it, so it selects nothing; the types are {}",
+            EVENT_TYPES.join(", ")
+        );
+    }
+    let connection = crate::aws::connect(&global.aws).await?;
+    let cloudformation = connection.cloudformation();
+    let lookup = stack::stream(&cloudformation, &global.stack_name, args.stream.as_ref());
+    let stream = interruptible(async { Ok(lookup.await?) }, || {
+        Interrupted::new("stopped before reading the stream")
+    })
+    .await?;
+    let colour = !args.json && global.colour().stdout();
     let (mut items, reading) = reader::spawn(
-        aws_sdk_kinesis::Client::new(&config),
+        connection.kinesis(stream.region()),
         ReadOptions {
             stream: stream.clone(),
             start,
@@ -90,12 +97,12 @@ pub async fn run(global: &GlobalArgs, args: &LogsArgs) -> miette::Result<()> {
     let mut summary = Summary::default();
     let mut stdout = io::BufWriter::new(io::stdout().lock());
     let mut interrupted = false;
-    let ctrl_c = tokio::signal::ctrl_c();
+    let ctrl_c = crate::interrupt::interrupted();
     tokio::pin!(ctrl_c);
     loop {
         let item = tokio::select! {
             item = items.recv() => item,
-            _ = &mut ctrl_c => { interrupted = true; None }
+            () = &mut ctrl_c => { interrupted = true; None }
         };
         let Some(item) = item else { break };
         let event = match item {
@@ -135,73 +142,23 @@ pub async fn run(global: &GlobalArgs, args: &LogsArgs) -> miette::Result<()> {
     }
     let _ = stdout.flush();
     drop(stdout);
-    // Stops the shard readers if the loop ended first (limit, closed pipe, Ctrl-C).
+    // Stops the shard readers if the loop ended first (limit, closed pipe, Ctrl-C); after
+    // Ctrl-C, also a call still waiting for an answer.
     drop(items);
+    if interrupted {
+        reading.abort();
+    }
     let result = reading
         .await
         .map_err(|error| ReadError::Task(error.to_string()));
-    eprintln!("{summary}");
-    match result.and_then(|result| result) {
+    let result = result.and_then(|result| result);
+    // A read that failed before anything arrived has nothing to sum up.
+    if result.is_ok() || interrupted || summary.events > 0 || summary.undecodable > 0 {
+        eprintln!("{summary}");
+    }
+    match result {
+        _ if interrupted => Err(Interrupted::new(format!("stopped reading {stream}")).into()),
         Ok(()) => Ok(()),
-        Err(error) if interrupted => {
-            tracing::debug!(%error, "read ended by Ctrl-C");
-            Ok(())
-        }
-        Err(error) => Err(read_error_report(error, &stream)),
+        Err(error) => Err(read_error_report(error, stream.as_str())),
     }
-}
-
-/// The report for a failed read, with what to do about it.
-pub(crate) fn read_error_report(error: ReadError, stream: &str) -> miette::Report {
-    let help = match &error {
-        ReadError::StreamNotFound { .. } => format!(
-            "check the stream name `{stream}` and the region; `deployer up` creates the stream"
-        ),
-        ReadError::AccessDenied { .. } => "the credentials need kinesis:ListShards, \
-             kinesis:GetShardIterator and kinesis:GetRecords on the stream"
-            .to_owned(),
-        ReadError::Api { .. } | ReadError::Task(_) => {
-            "check the network, the credentials and --endpoint-url".to_owned()
-        }
-    };
-    miette!(help = help, "cannot read the stream: {error}")
-}
-
-/// The value of the stack's output `key`.
-pub(crate) async fn stack_output(
-    config: &SdkConfig,
-    stack_name: &str,
-    key: &str,
-) -> miette::Result<String> {
-    let engine = Engine::new(
-        aws_sdk_cloudformation::Client::new(config),
-        PollSettings::default(),
-    );
-    let outputs = engine
-        .outputs(stack_name)
-        .await
-        .map_err(miette::Report::new)?
-        .ok_or_else(|| {
-            miette!(
-                help = "deploy it with `deployer up`, or name the stream with --stream",
-                "stack `{stack_name}` does not exist"
-            )
-        })?;
-    if let Some(value) = outputs.get(key) {
-        return Ok(value.clone());
-    }
-    // A name output equals its resource's physical ID. Stacks deployed by other tools (or
-    // emulators that drop outputs) may lack the output while the resource is there.
-    if let Some(logical_id) = crate::stack::resource_named_by(key)
-        && let Some(physical_id) = engine
-            .physical_id(stack_name, logical_id)
-            .await
-            .map_err(miette::Report::new)?
-    {
-        return Ok(physical_id);
-    }
-    Err(miette!(
-        help = "redeploy it with `deployer up`",
-        "stack `{stack_name}` has no output `{key}`"
-    ))
 }

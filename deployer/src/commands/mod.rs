@@ -4,6 +4,7 @@ pub mod destroy;
 pub mod invoke;
 pub mod logs;
 pub mod package;
+pub mod recover;
 pub mod synth;
 pub mod up;
 pub mod verify;

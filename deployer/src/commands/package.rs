@@ -22,7 +22,7 @@ pub struct PackageArgs {
 /// Runs `deployer package`: the zip's path, size and sha256 go to stdout.
 pub fn run(_global: &GlobalArgs, args: &PackageArgs) -> miette::Result<()> {
     let layer = package::package(args.architecture, &args.layer)?;
-    tracing::info!(path = %layer.path.display(), size = layer.size, "layer zip written");
+    tracing::debug!(path = %layer.path.display(), size = layer.size, "layer zip written");
     let text = if args.json {
         let mut json = serde_json::to_string_pretty(&layer).into_diagnostic()?;
         json.push('\n');

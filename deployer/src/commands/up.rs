@@ -10,8 +10,11 @@ use miette::{Context, IntoDiagnostic};
 use serde::Serialize;
 
 use crate::assets::{self, DEFAULT_ASSETS_STACK, Upload};
-use crate::deploy::{self, Engine, PollSettings, StackSpec, format_elapsed, stderr_progress};
-use crate::exit::{Interrupted, InvalidOption};
+use crate::aws::Connection;
+use crate::deploy::{Engine, PollSettings, StackSpec, format_elapsed, stderr_progress};
+use crate::exit::InvalidOption;
+use crate::interrupt::{Interrupted, interruptible};
+use crate::options::parse_stack_name;
 use crate::package::{self, LayerArgs};
 use crate::stack::parameters;
 use crate::{GlobalArgs, StackArgs, StackOptions, output, stack};
@@ -31,19 +34,21 @@ pub struct UpArgs {
     #[command(flatten)]
     pub layer: LayerArgs,
     /// Name of the assets stack holding layer zips (one per account and region)
-    #[arg(long, value_name = "NAME", default_value = DEFAULT_ASSETS_STACK)]
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_ASSETS_STACK,
+          value_parser = parse_stack_name)]
     pub assets_stack: String,
     /// Print the result as one JSON document on stdout
     #[arg(long)]
     pub json: bool,
-    /// Also write the stack outputs to FILE, as a JSON object
+    /// Also write the stack outputs to FILE as the CDK does: {"<stack>": {"<output>": ..}}
     #[arg(long, value_name = "FILE")]
     pub outputs_file: Option<PathBuf>,
     /// Assume yes to any question (`up` asks none; accepted so pipelines can pass it everywhere)
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Stop waiting for a stack operation after this many minutes (CloudFormation carries on)
-    #[arg(long, value_name = "MINUTES", default_value_t = DEFAULT_TIMEOUT_MINUTES)]
+    #[arg(long, value_name = "MINUTES", default_value_t = DEFAULT_TIMEOUT_MINUTES,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_minutes: u64,
     /// Then invoke the sample function and wait for its telemetry on the stream
     #[arg(long)]
@@ -114,19 +119,8 @@ impl fmt::Display for UpReport {
     }
 }
 
-/// Checks `--assets-stack` and `--timeout-minutes`, which `StackOptions` does not cover.
+/// Checks what clap cannot: that `--outputs-file` can be written where it says.
 fn validate(args: &UpArgs) -> Result<(), InvalidOption> {
-    if !assets::is_valid_stack_name(&args.assets_stack) {
-        return Err(InvalidOption(format!(
-            "--assets-stack {:?} is not a valid stack name: use 1-128 letters, digits and hyphens, starting with a letter",
-            args.assets_stack
-        )));
-    }
-    if args.timeout_minutes == 0 {
-        return Err(InvalidOption(
-            "--timeout-minutes must be at least 1".to_owned(),
-        ));
-    }
     if let Some(parent) = args.outputs_file.as_deref().and_then(|file| file.parent())
         && !parent.as_os_str().is_empty()
         && !parent.is_dir()
@@ -154,27 +148,26 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> miette::Result<()> {
             template.len()
         ));
     }
-    let session = deploy::connect(&global.aws).await?;
-    let colour = output::color_enabled(global.no_color, |name| std::env::var(name).ok());
+    crate::invoke::ensure_local_available(args.verify_local)?;
+    let connection = crate::aws::connect(&global.aws).await?;
+    let colour = global.colour().stderr();
 
-    let work = deploy_everything(args, &options, template, &session, colour, started);
-    let report = tokio::select! {
-        report = work => report?,
-        _ = tokio::signal::ctrl_c() => {
-            return Err(Interrupted {
-                what: format!("CloudFormation carries on with stack {} on its own", options.stack_name),
-                hint: format!(
-                    "follow it with `aws cloudformation describe-stack-events --stack-name {}`; \
-                     run `deployer up` again once it has finished",
-                    options.stack_name
-                ),
-            }
-            .into());
-        }
-    };
+    let work = deploy_everything(args, &options, template, &connection, colour, started);
+    let report = interruptible(work, || {
+        Interrupted::new(format!(
+            "CloudFormation carries on with stack {} on its own",
+            options.stack_name
+        ))
+        .with_hint(format!(
+            "follow it with `aws cloudformation describe-stack-events --stack-name {}`; \
+             run `deployer up` again once it has finished",
+            options.stack_name
+        ))
+    })
+    .await?;
 
     if let Some(file) = &args.outputs_file {
-        let mut json = serde_json::to_string_pretty(&report.outputs).into_diagnostic()?;
+        let mut json = outputs_document(&report.stack_name, &report.outputs)?;
         json.push('\n');
         std::fs::write(file, json)
             .into_diagnostic()
@@ -189,16 +182,35 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> miette::Result<()> {
     }
     if args.verify {
         let local = args.verify_local.then_some(&args.layer);
-        super::verify::after_up(global, &options.stream_name, &report.outputs, local).await?;
+        let verification = crate::verify::after_up(
+            &connection,
+            &global.stack_name,
+            &options.stream_name,
+            &report.outputs,
+            local,
+        );
+        interruptible(verification, || {
+            Interrupted::new("stopped verifying; the stack is deployed")
+        })
+        .await?;
     }
     Ok(())
+}
+
+/// The `--outputs-file` document, shaped as the CDK's `--outputs-file`: the outputs keyed
+/// by stack name, so steps that read CDK outputs read these unchanged.
+fn outputs_document(
+    stack_name: &str,
+    outputs: &BTreeMap<String, String>,
+) -> miette::Result<String> {
+    serde_json::to_string_pretty(&BTreeMap::from([(stack_name, outputs)])).into_diagnostic()
 }
 
 async fn deploy_everything(
     args: &UpArgs,
     options: &StackOptions,
     template: String,
-    session: &deploy::Session,
+    connection: &Connection,
     colour: bool,
     started: Instant,
 ) -> miette::Result<UpReport> {
@@ -220,13 +232,15 @@ async fn deploy_everything(
         stack_timeout: Duration::from_secs(args.timeout_minutes * 60),
         ..PollSettings::default()
     };
-    let engine = Engine::new(session.cloudformation.clone(), poll);
+    let engine = Engine::new(connection.cloudformation(), poll);
     let assets = {
         let mut progress = stderr_progress(&format!("Stack {}", args.assets_stack), colour);
         assets::ensure(&engine, &args.assets_stack, progress.as_mut()).await?
     };
-    let upload = assets::upload_if_absent(&session.s3, &assets.bucket, &layer.s3_key, zip).await?;
-    tracing::info!(key = %layer.s3_key, bucket = %assets.bucket, uploaded = (upload == Upload::Uploaded), "layer zip");
+    let upload =
+        assets::upload_if_absent(&connection.s3(), &assets.bucket, &layer.s3_key, zip).await?;
+    // The report shows the zip's place; this is for RUST_LOG=debug only.
+    tracing::debug!(key = %layer.s3_key, bucket = %assets.bucket, uploaded = (upload == Upload::Uploaded), "layer zip");
 
     let spec = StackSpec {
         stack_name: options.stack_name.clone(),
@@ -245,7 +259,7 @@ async fn deploy_everything(
         status: deployed.status,
         outputs: deployed.outputs,
         duration_seconds: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
-        region: session.region.clone(),
+        region: connection.region().to_owned(),
         assets_bucket: assets.bucket,
         layer_s3_key: layer.s3_key,
         layer_uploaded: upload == Upload::Uploaded,
@@ -304,24 +318,15 @@ mod tests {
     }
 
     #[test]
+    fn the_outputs_file_is_keyed_by_stack_name_as_the_cdk_writes_it() {
+        let outputs = BTreeMap::from([("StreamName".to_owned(), "s".to_owned())]);
+        let document: serde_json::Value =
+            serde_json::from_str(&outputs_document("app", &outputs).unwrap()).unwrap();
+        assert_eq!(document, serde_json::json!({"app": {"StreamName": "s"}}));
+    }
+
+    #[test]
     fn own_options_are_checked() {
-        let args = UpArgs {
-            assets_stack: "1bad".to_owned(),
-            timeout_minutes: 1,
-            ..UpArgs::default()
-        };
-        assert!(
-            validate(&args)
-                .unwrap_err()
-                .0
-                .starts_with("--assets-stack \"1bad\"")
-        );
-        let args = UpArgs {
-            assets_stack: "ok".to_owned(),
-            timeout_minutes: 0,
-            ..UpArgs::default()
-        };
-        assert!(validate(&args).unwrap_err().0.contains("--timeout-minutes"));
         let args = UpArgs {
             assets_stack: "ok".to_owned(),
             timeout_minutes: 1,

@@ -7,7 +7,7 @@ use super::engine::{DeleteReport, Engine};
 use super::error::DeployError;
 use super::events::failed_resources;
 use super::monitor::{Monitor, describe_stack, status_of};
-use super::render::Progress;
+use super::progress::Progress;
 use super::status::{busy_hint, is_in_progress};
 
 impl Engine {

@@ -14,7 +14,7 @@ use super::error::DeployError;
 use super::events::root_cause;
 use super::monitor::{Monitor, describe_stack, status_of};
 use super::poll::{Backoff, PollSettings};
-use super::render::Progress;
+use super::progress::Progress;
 use super::status::{Readiness, busy_hint, is_deploy_success, readiness};
 
 /// What to deploy: one stack's template, parameters and tags.

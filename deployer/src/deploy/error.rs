@@ -2,20 +2,18 @@
 
 use std::time::Duration;
 
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
+
 use super::events::RootCause;
+use crate::aws::CallFailure;
 
 /// A failed deploy or delete.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum DeployError {
     /// A CloudFormation call failed (network, credentials, throttling, validation).
-    #[error("CloudFormation {operation} failed")]
-    Api {
-        /// The API operation, for example `CreateChangeSet`.
-        operation: &'static str,
-        /// The SDK's error.
-        #[source]
-        source: Box<aws_sdk_cloudformation::Error>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Api(CallFailure),
     /// Another operation is running on the stack.
     #[error("stack {stack_name} is busy: {status}")]
     Busy {
@@ -97,12 +95,13 @@ fn failures_suffix(failures: &[RootCause]) -> String {
 }
 
 impl DeployError {
-    /// Wraps an SDK error with the operation that failed.
-    pub fn api(operation: &'static str, error: impl Into<aws_sdk_cloudformation::Error>) -> Self {
-        Self::Api {
-            operation,
-            source: Box::new(error.into()),
-        }
+    /// Describes a failed call of CloudFormation's `operation`.
+    pub fn api<E, R>(operation: &'static str, error: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        Self::Api(CallFailure::from_sdk("CloudFormation", operation, &error))
     }
 }
 

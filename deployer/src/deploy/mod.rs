@@ -8,8 +8,8 @@ mod error;
 mod events;
 mod monitor;
 mod poll;
+mod progress;
 mod render;
-mod session;
 mod status;
 
 pub use changes::{DeployedState, is_empty_change_set, is_unchanged, templates_equal};
@@ -17,9 +17,6 @@ pub use engine::{DeleteReport, DeployReport, Engine, StackSpec};
 pub use error::DeployError;
 pub use events::{EventCursor, PageOutcome, RootCause, StackEvent, failed_resources, root_cause};
 pub use poll::{Backoff, PollSettings};
-pub use render::{
-    LiveProgress, PlainProgress, Progress, ResourceRow, Silent, format_elapsed, format_event_line,
-    render_table, stderr_progress,
-};
-pub use session::{Session, SessionError, connect, is_region_name, needs_path_style};
+pub use progress::{LiveProgress, PlainProgress, Progress, Silent, stderr_progress};
+pub use render::{ResourceRow, apply_event, format_elapsed, format_event_line, render_table};
 pub use status::{Readiness, readiness};

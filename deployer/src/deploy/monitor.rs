@@ -10,7 +10,7 @@ use aws_sdk_cloudformation::types::Stack;
 use super::error::DeployError;
 use super::events::{EventCursor, StackEvent};
 use super::poll::{Backoff, PollSettings};
-use super::render::Progress;
+use super::progress::Progress;
 use super::status::is_in_progress;
 
 /// Whether an error means "this stack does not exist" (CloudFormation answers a

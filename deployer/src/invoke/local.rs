@@ -9,7 +9,7 @@ use telemetry_kinesis_contract::settings;
 
 use sandbox::{Function, InvokeStatus, Layer, Sandbox, SandboxConfig, SandboxError};
 
-use super::{Invocation, Status};
+use super::{FunctionError, Invocation};
 use crate::stack::SAMPLE_FUNCTION_SOURCE;
 use telemetry_kinesis_contract::layer::extension_layer;
 use telemetry_kinesis_contract::names::{EXTENSION_NAME, VARIABLE_PREFIX};
@@ -158,13 +158,13 @@ pub async fn run(
     let mut invocations = Vec::with_capacity(payloads.len());
     for payload in payloads {
         let report = sandbox.invoke(payload.clone()).await?;
-        let invocation = Invocation {
-            request_id: report.request_id,
-            status: match report.status {
-                InvokeStatus::Success => Status::Success,
-                InvokeStatus::Error => Status::Error(None),
-            },
-            duration: report.duration,
+        let invocation = match report.status {
+            InvokeStatus::Success => Invocation::success(report.request_id, report.duration),
+            InvokeStatus::Error => Invocation::failure(
+                report.request_id,
+                report.duration,
+                FunctionError::from_value(None, report.payload.as_ref()),
+            ),
         };
         on_invocation(&invocation);
         invocations.push(invocation);

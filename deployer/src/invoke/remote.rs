@@ -6,9 +6,9 @@ use aws_sdk_lambda::Client;
 use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::operation::RequestId;
 use aws_sdk_lambda::primitives::Blob;
-use aws_smithy_types::error::display::DisplayErrorContext;
 
-use super::{Invocation, Status};
+use super::{FunctionError, Invocation};
+use crate::aws::CallFailure;
 
 /// Why an invocation could not be made (a function error is an [`Invocation`] instead).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -21,15 +21,16 @@ pub enum RemoteError {
         function: String,
     },
     /// The call itself failed.
-    #[error("Lambda Invoke of `{function}` failed: {message}")]
+    #[error("invoking `{function}`: {failure}")]
     #[diagnostic(help(
-        "the credentials need lambda:InvokeFunction; check the network and --endpoint-url"
+        "the credentials need lambda:InvokeFunction on the function; check the network and \
+         the endpoint (--endpoint-url, AWS_ENDPOINT_URL); RUST_LOG=debug shows the whole error chain"
     ))]
     Invoke {
         /// The function name.
         function: String,
-        /// The error chain.
-        message: String,
+        /// What failed.
+        failure: CallFailure,
     },
 }
 
@@ -48,15 +49,25 @@ pub async fn invoke(
         .await
         .map_err(|error| classify(function, error))?;
     let duration = started.elapsed();
-    let status = match output.function_error() {
-        Some(kind) => Status::Error(Some(kind.to_owned())),
-        None if (200..300).contains(&output.status_code()) => Status::Success,
-        None => Status::Error(None),
-    };
-    Ok(Invocation {
-        request_id: output.request_id().unwrap_or("-").to_owned(),
-        status,
-        duration,
+    let request_id = output.request_id().unwrap_or("-").to_owned();
+    let payload = output
+        .payload()
+        .map(|blob| blob.as_ref())
+        .unwrap_or_default();
+    Ok(match output.function_error() {
+        Some(kind) => Invocation::failure(
+            request_id,
+            duration,
+            FunctionError::from_payload(Some(kind), payload),
+        ),
+        None if (200..300).contains(&output.status_code()) => {
+            Invocation::success(request_id, duration)
+        }
+        None => Invocation::failure(
+            request_id,
+            duration,
+            FunctionError::from_payload(None, payload),
+        ),
     })
 }
 
@@ -71,7 +82,7 @@ where
         },
         _ => RemoteError::Invoke {
             function: function.to_owned(),
-            message: DisplayErrorContext(&error).to_string(),
+            failure: CallFailure::from_sdk("Lambda", "Invoke", &error),
         },
     }
 }
@@ -120,7 +131,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(invocation.request_id, "req-1");
-        assert_eq!(invocation.status, Status::Success);
+        assert!(!invocation.failed());
         let requests = replay.actual_requests().collect::<Vec<_>>();
         assert_eq!(requests.len(), 1);
         let request = requests[0];
@@ -143,7 +154,10 @@ mod tests {
             r#"{"errorMessage":"boom"}"#,
         );
         let invocation = invoke(&client, "sample", b"{}").await.unwrap();
-        assert_eq!(invocation.status, Status::Error(Some("Unhandled".into())));
+        assert!(invocation.failed());
+        let error = invocation.error.unwrap();
+        assert_eq!(error.error_type.as_deref(), Some("Unhandled"));
+        assert_eq!(error.error_message.as_deref(), Some("boom"));
         assert_eq!(invocation.request_id, "req-2");
     }
 

@@ -2,7 +2,9 @@
 //! it is reported and skipped ([`super::event::Undecodable`]).
 
 use aws_sdk_kinesis::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_types::error::display::DisplayErrorContext;
+use miette::miette;
+
+use crate::aws::CallFailure;
 
 /// Why reading the stream failed.
 #[derive(Debug, thiserror::Error)]
@@ -14,24 +16,20 @@ pub enum ReadError {
         stream: String,
     },
     /// The credentials may not read the stream.
-    #[error("access denied: {operation} on stream `{stream}`: {message}")]
+    #[error("access denied reading stream `{stream}`: {failure}")]
     AccessDenied {
-        /// The Kinesis operation.
-        operation: &'static str,
         /// The stream name.
         stream: String,
-        /// The service's message.
-        message: String,
+        /// The failed call.
+        failure: CallFailure,
     },
     /// Any other failed call.
-    #[error("{operation} on stream `{stream}` failed: {message}")]
+    #[error("cannot read stream `{stream}`: {failure}")]
     Api {
-        /// The Kinesis operation.
-        operation: &'static str,
         /// The stream name.
         stream: String,
-        /// The error chain.
-        message: String,
+        /// The failed call.
+        failure: CallFailure,
     },
     /// A shard reader task panicked or was cancelled.
     #[error("a shard reader stopped unexpectedly: {0}")]
@@ -70,28 +68,43 @@ pub fn kind_of<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> ErrorKind 
 
 impl ReadError {
     /// The error for a fatal failure of `operation` on `stream`.
-    pub fn from_sdk<E, R>(operation: &'static str, stream: &str, error: SdkError<E, R>) -> Self
+    pub fn from_sdk<E, R>(operation: &'static str, stream: &str, error: &SdkError<E, R>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,
     {
         let stream = stream.to_owned();
-        match error.code() {
+        let failure = CallFailure::from_sdk("Kinesis", operation, error);
+        match failure.error_code() {
             Some("ResourceNotFoundException") => Self::StreamNotFound { stream },
             Some("AccessDeniedException" | "AccessDenied" | "UnrecognizedClientException") => {
-                Self::AccessDenied {
-                    operation,
-                    stream,
-                    message: error.message().unwrap_or_default().to_owned(),
-                }
+                Self::AccessDenied { stream, failure }
             }
-            _ => Self::Api {
-                operation,
-                stream,
-                message: DisplayErrorContext(&error).to_string(),
-            },
+            _ => Self::Api { stream, failure },
         }
     }
+}
+
+/// The report for a failed read, with what to do about it.
+pub fn read_error_report(error: ReadError, stream: &str) -> miette::Report {
+    let help = match &error {
+        ReadError::StreamNotFound { .. } => format!(
+            "check the stream name `{stream}` and the region; `deployer up` creates the stream"
+        ),
+        ReadError::AccessDenied { .. } => "the credentials need kinesis:DescribeStreamSummary, \
+             kinesis:ListShards, kinesis:GetShardIterator and kinesis:GetRecords on the stream"
+            .to_owned(),
+        ReadError::Api { failure, .. } if failure.is_network() => {
+            "check the network and the endpoint (--endpoint-url, AWS_ENDPOINT_URL, \
+             AWS_ENDPOINT_URL_KINESIS); RUST_LOG=debug shows the whole error chain"
+                .to_owned()
+        }
+        ReadError::Api { .. } | ReadError::Task(_) => {
+            "check the credentials and the region; RUST_LOG=debug shows the whole error chain"
+                .to_owned()
+        }
+    };
+    miette!(help = help, "{error}")
 }
 
 #[cfg(test)]

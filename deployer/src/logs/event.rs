@@ -4,7 +4,7 @@
 //! format mid-way reads whole.
 
 use telemetry_kinesis_contract::kpl;
-pub use telemetry_kinesis_contract::names::INIT_PARTITION_KEY_PREFIX;
+use telemetry_kinesis_contract::names::request_id_of_key;
 pub use telemetry_kinesis_contract::payload::Payload;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -72,14 +72,12 @@ impl StoredEvent {
     }
 
     /// The invocation this event belongs to: the record's `requestId`, else the partition
-    /// key, which the extension sets to the invocation in progress (text logs carry no
-    /// request id of their own).
+    /// key when it names an invocation (the extension keys text logs by the invocation in
+    /// progress; its own `init-` and `env-` keys name none).
     pub fn request_id(&self) -> Option<&str> {
-        self.payload.record_request_id().or_else(|| {
-            (!self.partition_key.starts_with(INIT_PARTITION_KEY_PREFIX)
-                && !self.partition_key.is_empty())
-            .then_some(self.partition_key.as_str())
-        })
+        self.payload
+            .record_request_id()
+            .or_else(|| request_id_of_key(&self.partition_key))
     }
 }
 

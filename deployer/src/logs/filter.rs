@@ -1,7 +1,77 @@
 //! Which events `deployer logs` shows: `--type` (repeatable, prefix), `--function`,
-//! `--request-id`. `--limit` is applied by the caller, after the filter.
+//! `--request-id`, `--filter` (text or `/regex/`). `--limit` is applied by the caller,
+//! after the filter.
+
+use serde_json::Value;
+use telemetry_kinesis_contract::names::EVENT_TYPES;
 
 use super::event::StoredEvent;
+
+/// `--filter`: a substring, or a regular expression between slashes (`/timeout|error/`),
+/// searched in the record's text.
+#[derive(Debug, Clone)]
+pub enum TextFilter {
+    /// The text contains this.
+    Substring(String),
+    /// The text matches this.
+    Regex(regex_lite::Regex),
+}
+
+impl PartialEq for TextFilter {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Substring(a), Self::Substring(b)) => a == b,
+            (Self::Regex(a), Self::Regex(b)) => a.as_str() == b.as_str(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for TextFilter {}
+
+impl std::str::FromStr for TextFilter {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text
+            .strip_prefix('/')
+            .and_then(|rest| rest.strip_suffix('/'))
+        {
+            Some(pattern) => regex_lite::Regex::new(pattern)
+                .map(Self::Regex)
+                .map_err(|error| format!("not a regular expression: {error}")),
+            None if text.is_empty() => Err("empty: give some text, or /regex/".to_owned()),
+            None => Ok(Self::Substring(text.to_owned())),
+        }
+    }
+}
+
+impl TextFilter {
+    /// Whether `text` passes.
+    pub fn matches(&self, text: &str) -> bool {
+        match self {
+            Self::Substring(needle) => text.contains(needle.as_str()),
+            Self::Regex(regex) => regex.is_match(text),
+        }
+    }
+}
+
+/// The text `--filter` searches: a text record itself, any other record as its JSON.
+pub fn record_text(record: &Value) -> std::borrow::Cow<'_, str> {
+    match record {
+        Value::String(text) => text.as_str().into(),
+        other => other.to_string().into(),
+    }
+}
+
+/// The `--type` values no event can have: no known event type starts with them.
+pub fn impossible_types(types: &[String]) -> Vec<&str> {
+    types
+        .iter()
+        .map(String::as_str)
+        .filter(|prefix| !EVENT_TYPES.iter().any(|kind| kind.starts_with(prefix)))
+        .collect()
+}
 
 /// An event filter; the default shows everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -14,6 +84,8 @@ pub struct Filter {
     pub function: Option<String>,
     /// Only this invocation's events (see [`StoredEvent::request_id`]).
     pub request_id: Option<String>,
+    /// Only events whose record text passes.
+    pub text: Option<TextFilter>,
 }
 
 impl Filter {
@@ -33,7 +105,11 @@ impl Filter {
             .request_id
             .as_deref()
             .is_none_or(|request_id| event.request_id() == Some(request_id));
-        type_matches && function_matches && request_matches
+        let text_matches = self
+            .text
+            .as_ref()
+            .is_none_or(|filter| filter.matches(&record_text(&payload.record)));
+        type_matches && function_matches && request_matches && text_matches
     }
 }
 
@@ -157,7 +233,44 @@ mod tests {
             types: vec!["platform".into(), "function".into()],
             function: Some("a".into()),
             request_id: Some("r1".into()),
+            text: None,
         };
         assert_eq!(selected(&filter), [1, 2, 3, 5]);
+    }
+
+    fn text(filter: &str) -> Filter {
+        Filter {
+            text: Some(filter.parse().unwrap()),
+            ..Filter::default()
+        }
+    }
+
+    #[test]
+    fn text_filters_search_the_record_text() {
+        assert_eq!(selected(&text("line")), [2, 4]);
+        // Object records are searched as JSON.
+        assert_eq!(selected(&text("\"message\":\"m\"")), [3]);
+        assert_eq!(selected(&text("/^(text|ext) line$/")), [2, 4]);
+        assert_eq!(selected(&text("/r[29]/")), [6, 8]);
+        assert!(
+            "/(/"
+                .parse::<TextFilter>()
+                .unwrap_err()
+                .contains("regular expression")
+        );
+        assert!("".parse::<TextFilter>().is_err());
+        // A lone slash is text.
+        assert_eq!(
+            "/".parse::<TextFilter>(),
+            Ok(TextFilter::Substring("/".into()))
+        );
+    }
+
+    #[test]
+    fn types_no_event_can_have_are_found() {
+        let types: Vec<String> = ["platform", "function", "platform.rep", "nosuch", "Function"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(impossible_types(&types), ["nosuch", "Function"]);
     }
 }

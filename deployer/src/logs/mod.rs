@@ -16,9 +16,9 @@ pub mod shards;
 pub mod since;
 pub mod summary;
 
-pub use error::ReadError;
+pub use error::{ReadError, read_error_report};
 pub use event::{StoredEvent, Undecodable};
 pub use filter::Filter;
 pub use reader::{Item, ReadOptions};
-pub use since::StartPosition;
+pub use since::{Since, StartPosition};
 pub use summary::Summary;

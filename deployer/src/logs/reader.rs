@@ -10,6 +10,7 @@ use std::time::Duration;
 use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::types::ShardIteratorType;
 use aws_smithy_types::DateTime;
+use telemetry_kinesis_contract::stream::StreamTarget;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
@@ -20,6 +21,7 @@ use super::error::{ErrorKind, ReadError, kind_of};
 use super::event::{KinesisRecord, StoredEvent, Undecodable, decode};
 use super::shards::{ShardInfo, ShardPlan, ShardStart};
 use super::since::StartPosition;
+use crate::aws::{CallFailure, Cause, stream_parameters};
 
 /// How often `--follow` lists the shards again, to see reshardings.
 pub const RELIST_INTERVAL: Duration = Duration::from_secs(5);
@@ -33,8 +35,8 @@ const ITERATOR_ATTEMPTS: u32 = 8;
 /// What to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
-    /// The stream name.
-    pub stream: String,
+    /// The stream (name or ARN).
+    pub stream: StreamTarget,
     /// Where each shard's read starts.
     pub start: StartPosition,
     /// Keep polling for new records instead of stopping once caught up.
@@ -79,7 +81,7 @@ async fn coordinate(
     options: ReadOptions,
     items: mpsc::Sender<Item>,
 ) -> Result<(), ReadError> {
-    let stream: Arc<str> = Arc::from(options.stream.as_str());
+    let stream = Arc::new(options.stream.clone());
     let mut plan = ShardPlan::new(options.start, list_shards(&client, &stream).await?);
     let (closed_sender, closed) = watch::channel(closed_set(&plan));
     let mut tasks = ShardTasks::new();
@@ -137,19 +139,25 @@ fn closed_set(plan: &ShardPlan) -> BTreeSet<String> {
 }
 
 /// Every shard the stream lists (open, and closed within retention).
-async fn list_shards(client: &Client, stream: &str) -> Result<Vec<ShardInfo>, ReadError> {
+async fn list_shards(client: &Client, stream: &StreamTarget) -> Result<Vec<ShardInfo>, ReadError> {
     let mut shards = Vec::new();
     let mut next_token: Option<String> = None;
     loop {
         // With a token, the stream name must not be given again.
         let request = match &next_token {
             Some(token) => client.list_shards().next_token(token),
-            None => client.list_shards().stream_name(stream),
+            None => {
+                let (name, arn) = stream_parameters(stream);
+                client
+                    .list_shards()
+                    .set_stream_name(name)
+                    .set_stream_arn(arn)
+            }
         };
         let output = request
             .send()
             .await
-            .map_err(|error| ReadError::from_sdk("ListShards", stream, error))?;
+            .map_err(|error| ReadError::from_sdk("ListShards", stream.as_str(), &error))?;
         shards.extend(output.shards().iter().map(|shard| {
             ShardInfo {
                 id: shard.shard_id().to_owned(),
@@ -173,7 +181,7 @@ async fn list_shards(client: &Client, stream: &str) -> Result<Vec<ShardInfo>, Re
 
 struct ShardReader {
     client: Client,
-    stream: Arc<str>,
+    stream: Arc<StreamTarget>,
     shard_id: String,
     follow: bool,
     /// The shards the latest listing says are closed.
@@ -213,7 +221,11 @@ impl ShardReader {
                         continue;
                     }
                     ErrorKind::Fatal => {
-                        return Err(ReadError::from_sdk("GetRecords", &self.stream, error));
+                        return Err(ReadError::from_sdk(
+                            "GetRecords",
+                            self.stream.as_str(),
+                            &error,
+                        ));
                     }
                 },
             };
@@ -265,10 +277,12 @@ impl ShardReader {
         let mut cursor = Cursor::new(StartPosition::Latest);
         let mut attempt = 1;
         loop {
+            let (name, arn) = stream_parameters(&self.stream);
             let request = self
                 .client
                 .get_shard_iterator()
-                .stream_name(self.stream.as_ref())
+                .set_stream_name(name)
+                .set_stream_arn(arn)
                 .shard_id(&self.shard_id);
             let request = match start {
                 IteratorStart::Position(StartPosition::TrimHorizon) => {
@@ -293,9 +307,15 @@ impl ShardReader {
                         .shard_iterator()
                         .map(ToOwned::to_owned)
                         .ok_or_else(|| ReadError::Api {
-                            operation: "GetShardIterator",
                             stream: self.stream.to_string(),
-                            message: format!("no iterator returned for {}", self.shard_id),
+                            failure: CallFailure {
+                                service: "Kinesis",
+                                operation: "GetShardIterator",
+                                cause: Cause::Other(format!(
+                                    "no iterator returned for {}",
+                                    self.shard_id
+                                )),
+                            },
                         });
                 }
                 Err(error)
@@ -305,7 +325,11 @@ impl ShardReader {
                     sleep(cursor.on_throttled()).await;
                 }
                 Err(error) => {
-                    return Err(ReadError::from_sdk("GetShardIterator", &self.stream, error));
+                    return Err(ReadError::from_sdk(
+                        "GetShardIterator",
+                        self.stream.as_str(),
+                        &error,
+                    ));
                 }
             }
         }

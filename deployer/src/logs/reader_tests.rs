@@ -10,6 +10,7 @@ use aws_smithy_runtime::client::http::test_util::{ReplayEvent, StaticReplayClien
 use aws_smithy_types::body::SdkBody;
 use base64::Engine as _;
 use serde_json::{Value, json};
+use telemetry_kinesis_contract::stream::StreamTarget;
 
 use super::reader::{Item, ReadOptions, spawn};
 use super::since::StartPosition;
@@ -82,7 +83,7 @@ async fn throttling_and_expired_iterators_keep_the_place() {
     let (mut items, handle) = spawn(
         aws_sdk_kinesis::Client::from_conf(config),
         ReadOptions {
-            stream: "s".to_owned(),
+            stream: StreamTarget::Name("s".to_owned()),
             start: StartPosition::TrimHorizon,
             follow: false,
         },
@@ -145,7 +146,7 @@ async fn a_missing_stream_is_named() {
     let (mut items, handle) = spawn(
         aws_sdk_kinesis::Client::from_conf(config),
         ReadOptions {
-            stream: "gone".to_owned(),
+            stream: StreamTarget::Name("gone".to_owned()),
             start: StartPosition::Latest,
             follow: true,
         },

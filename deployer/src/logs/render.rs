@@ -5,50 +5,43 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
-use super::event::Payload;
+use anstyle::Style;
 
-const RESET: &str = "\x1b[0m";
-const DIM: &str = "\x1b[2m";
-const RED: &str = "\x1b[31m";
-const GREEN: &str = "\x1b[32m";
-const YELLOW: &str = "\x1b[33m";
-const MAGENTA: &str = "\x1b[35m";
-const CYAN: &str = "\x1b[36m";
+use super::event::Payload;
+use crate::output::paint;
+use crate::output::styles::{CYAN, DIM, GREEN, MAGENTA, RED, YELLOW};
 
 /// Width the type column is padded to (the longest common type, `platform.runtimeDone`).
 const TYPE_WIDTH: usize = 20;
 
 /// Renders `payload` as one line, without a trailing newline; ANSI colour when `colour`.
 pub fn render_line(payload: &Payload, colour: bool) -> String {
-    let paint = |code: &str, text: &str| {
-        if colour {
-            format!("{code}{text}{RESET}")
-        } else {
-            text.to_owned()
-        }
-    };
+    let paint = |style: Style, text: &str| paint(style, text, colour);
     let function = payload.function_name.as_deref().unwrap_or("-");
-    let kind_colour = match payload.kind.as_str() {
+    let kind_style = match payload.kind.as_str() {
         "platform.report" if !succeeded(&payload.record) => RED,
         "platform.report" => GREEN,
         "platform.logsDropped" => RED,
         kind if kind.starts_with("platform") => YELLOW,
         "extension" => MAGENTA,
-        _ => "",
+        _ => Style::new(),
     };
-    let kind = format!("{:<TYPE_WIDTH$}", payload.kind);
-    let kind = if kind_colour.is_empty() {
-        kind
-    } else {
-        paint(kind_colour, &kind)
-    };
+    let kind = paint(kind_style, &format!("{:<TYPE_WIDTH$}", payload.kind));
     format!(
         "{} {} {} {}",
-        paint(DIM, &payload.time),
+        paint(DIM, &display_time(&payload.time)),
         paint(CYAN, function),
         kind,
         describe(&payload.kind, &payload.record)
     )
+}
+
+/// An event time in one precision, milliseconds in UTC (`2024-05-01T12:00:00.000Z`),
+/// whatever the producer wrote (Lambda writes milliseconds, other producers nanoseconds);
+/// a time that does not parse is shown as it is.
+pub fn display_time(time: &str) -> String {
+    time::OffsetDateTime::parse(time, &time::format_description::well_known::Rfc3339)
+        .map_or_else(|_| time.to_owned(), crate::output::timestamp)
 }
 
 /// The compact rendering of a record of type `kind`.
@@ -281,6 +274,19 @@ mod tests {
     }
 
     #[test]
+    fn times_show_in_milliseconds_utc() {
+        for (given, shown) in [
+            ("2024-05-01T12:00:00.000Z", "2024-05-01T12:00:00.000Z"),
+            ("2024-05-01T12:00:00.123456789Z", "2024-05-01T12:00:00.123Z"),
+            ("2024-05-01T12:00:00Z", "2024-05-01T12:00:00.000Z"),
+            ("2024-05-01T14:00:00.5+02:00", "2024-05-01T12:00:00.500Z"),
+            ("not a time", "not a time"),
+        ] {
+            assert_eq!(display_time(given), shown, "{given}");
+        }
+    }
+
+    #[test]
     fn plain_line_layout() {
         let line = render_line(&payload("function", json!("hi\n")), false);
         assert_eq!(
@@ -302,12 +308,14 @@ mod tests {
             &payload("platform.report", json!({"status": "success"})),
             true,
         );
-        assert!(ok.contains(GREEN) && ok.contains(DIM) && ok.contains(CYAN));
+        for style in [GREEN, DIM, CYAN] {
+            assert!(ok.contains(&style.render().to_string()), "{ok:?}");
+        }
         let failed = render_line(
             &payload("platform.report", json!({"status": "error"})),
             true,
         );
-        assert!(failed.contains(RED));
+        assert!(failed.contains(&RED.render().to_string()));
         let log = render_line(&payload("function", json!("x")), true);
         assert!(log.ends_with(" x"));
     }

@@ -28,13 +28,43 @@ pub enum StartPosition {
 )]
 pub struct SinceError(pub String);
 
-/// Parses `--since`: a duration back from `now`, or an RFC 3339 time.
-pub fn parse_since(text: &str, now: OffsetDateTime) -> Result<OffsetDateTime, SinceError> {
-    let text = text.trim();
-    if let Some(duration) = parse_duration(text) {
-        return Ok(now - duration);
+/// A `--since` value: how long ago, or when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    /// This long before the command runs.
+    Ago(Duration),
+    /// This time.
+    At(OffsetDateTime),
+}
+
+impl Since {
+    /// The time this value names, for a command running at `now`.
+    pub fn time(self, now: OffsetDateTime) -> OffsetDateTime {
+        match self {
+            Self::Ago(duration) => now - duration,
+            Self::At(time) => time,
+        }
     }
-    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| SinceError(text.to_owned()))
+}
+
+impl std::str::FromStr for Since {
+    type Err = SinceError;
+
+    /// Parses `--since`: a duration back from now, or an RFC 3339 time.
+    fn from_str(text: &str) -> Result<Self, SinceError> {
+        let text = text.trim();
+        if let Some(duration) = parse_duration(text) {
+            return Ok(Self::Ago(duration));
+        }
+        OffsetDateTime::parse(text, &Rfc3339)
+            .map(Self::At)
+            .map_err(|_| SinceError(text.to_owned()))
+    }
+}
+
+/// Parses `--since` as of `now`.
+pub fn parse_since(text: &str, now: OffsetDateTime) -> Result<OffsetDateTime, SinceError> {
+    text.parse::<Since>().map(|since| since.time(now))
 }
 
 /// Parses a duration made of `<number><unit>` parts, units `ms`, `s`, `m`, `h`, `d`
@@ -73,18 +103,14 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 /// The start position from the command line's `--since` and `--from-start` (clap makes
 /// them exclusive).
 pub fn start_position(
-    since: Option<&str>,
+    since: Option<Since>,
     from_start: bool,
     now: OffsetDateTime,
-) -> Result<StartPosition, SinceError> {
+) -> StartPosition {
     if from_start {
-        return Ok(StartPosition::TrimHorizon);
+        return StartPosition::TrimHorizon;
     }
-    let time = match since {
-        Some(text) => parse_since(text, now)?,
-        None => now - DEFAULT_SINCE,
-    };
-    Ok(StartPosition::AtTimestamp(time))
+    StartPosition::AtTimestamp(since.unwrap_or(Since::Ago(DEFAULT_SINCE)).time(now))
 }
 
 #[cfg(test)]
@@ -136,18 +162,16 @@ mod tests {
     #[test]
     fn start_positions() {
         let now = datetime!(2024-05-01 12:00:00 UTC);
+        assert_eq!(start_position(None, true, now), StartPosition::TrimHorizon);
         assert_eq!(
-            start_position(None, true, now).unwrap(),
-            StartPosition::TrimHorizon
-        );
-        assert_eq!(
-            start_position(None, false, now).unwrap(),
+            start_position(None, false, now),
             StartPosition::AtTimestamp(datetime!(2024-05-01 11:55:00 UTC))
         );
+        let hour: Since = "1h".parse().unwrap();
         assert_eq!(
-            start_position(Some("1h"), false, now).unwrap(),
+            start_position(Some(hour), false, now),
             StartPosition::AtTimestamp(datetime!(2024-05-01 11:00:00 UTC))
         );
-        assert!(start_position(Some("nope"), false, now).is_err());
+        assert!("nope".parse::<Since>().is_err());
     }
 }

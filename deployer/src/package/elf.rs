@@ -1,25 +1,19 @@
-//! Just enough ELF parsing to check a Lambda extension binary before it is packaged: the
-//! machine it was built for, and the newest glibc symbol version it needs (from the
-//! `SHT_GNU_verneed` section, the table the dynamic loader checks at start-up).
+//! What the packager checks in an extension binary before zipping it, read with the
+//! `object` crate: the machine it was built for, and the newest glibc symbol version it
+//! needs (from the `SHT_GNU_verneed` section, the table the dynamic loader checks at
+//! start-up).
 
 use std::fmt;
 
-use crate::architecture::{ELF_MACHINE_AARCH64, ELF_MACHINE_X86_64};
-
-const MAGIC: &[u8; 4] = b"\x7fELF";
-const CLASS_64: u8 = 2;
-const DATA_LITTLE_ENDIAN: u8 = 1;
-const SECTION_HEADER_SIZE: usize = 64;
-/// `SHT_GNU_verneed`.
-const SECTION_VERSION_NEEDS: u32 = 0x6fff_fffe;
-/// `SHT_STRTAB`.
-const SECTION_STRING_TABLE: u32 = 3;
+use object::Endianness;
+use object::elf::{EM_386, EM_AARCH64, EM_ARM, EM_RISCV, EM_X86_64, FileHeader64, Machine};
+use object::read::elf::{FileHeader, SectionTable};
 
 /// What the packager checks in a binary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ElfInfo {
     /// `e_machine`.
-    pub machine: u16,
+    pub machine: Machine,
     /// The newest `GLIBC_x.y` version required, and the library that requires it; `None`
     /// for binaries that need no glibc symbol versions (static, musl).
     pub newest_glibc: Option<(GlibcVersion, String)>,
@@ -75,149 +69,76 @@ pub enum ElfError {
     /// A 32-bit or big-endian binary: Lambda runs neither.
     #[error("not a 64-bit little-endian ELF binary (Lambda runs only those)")]
     UnsupportedClass,
-    /// An offset or size points outside the file.
-    #[error("truncated or corrupt ELF file ({0} out of bounds)")]
-    Truncated(&'static str),
+    /// A header or table is cut short or inconsistent.
+    #[error("truncated or corrupt ELF file ({0})")]
+    Corrupt(String),
+}
+
+impl From<object::read::Error> for ElfError {
+    fn from(error: object::read::Error) -> Self {
+        Self::Corrupt(error.to_string())
+    }
 }
 
 /// Names an ELF machine for messages.
-pub fn machine_name(machine: u16) -> String {
+pub fn machine_name(machine: Machine) -> String {
     match machine {
-        ELF_MACHINE_X86_64 => "x86_64".to_owned(),
-        ELF_MACHINE_AARCH64 => "aarch64 (arm64)".to_owned(),
-        0x03 => "i386".to_owned(),
-        0x28 => "arm (32-bit)".to_owned(),
-        0xF3 => "riscv".to_owned(),
-        other => format!("machine {other:#06x}"),
+        EM_X86_64 => "x86_64".to_owned(),
+        EM_AARCH64 => "aarch64 (arm64)".to_owned(),
+        EM_386 => "i386".to_owned(),
+        EM_ARM => "arm (32-bit)".to_owned(),
+        EM_RISCV => "riscv".to_owned(),
+        other => format!("machine {:#06x}", other.0),
     }
 }
 
 /// Reads the machine and glibc requirement of an ELF64 little-endian binary.
 pub fn inspect(bytes: &[u8]) -> Result<ElfInfo, ElfError> {
-    if bytes.get(..4) != Some(MAGIC.as_slice()) {
-        return Err(ElfError::NotElf);
+    match object::FileKind::parse(bytes) {
+        Ok(object::FileKind::Elf64) => {}
+        Ok(object::FileKind::Elf32) => return Err(ElfError::UnsupportedClass),
+        _ => return Err(ElfError::NotElf),
     }
-    if bytes.get(4) != Some(&CLASS_64) || bytes.get(5) != Some(&DATA_LITTLE_ENDIAN) {
+    let header = FileHeader64::<Endianness>::parse(bytes)?;
+    let endian = header.endian()?;
+    if endian != Endianness::Little {
         return Err(ElfError::UnsupportedClass);
     }
-    let machine = u16_at(bytes, 18, "e_machine")?;
-    let section_headers = to_usize(u64_at(bytes, 40, "e_shoff")?)?;
-    let section_count = usize::from(u16_at(bytes, 60, "e_shnum")?);
-    let sections = (0..section_count)
-        .map(|index| Section::read(bytes, section_headers + index * SECTION_HEADER_SIZE))
-        .collect::<Result<Vec<_>, _>>()?;
-    let newest_glibc = match sections.iter().find(|s| s.kind == SECTION_VERSION_NEEDS) {
-        Some(needs) => newest_glibc(bytes, needs, &sections)?,
-        None => None,
-    };
+    let sections = header.sections(endian, bytes)?;
     Ok(ElfInfo {
-        machine,
-        newest_glibc,
+        machine: header.e_machine(endian),
+        newest_glibc: newest_glibc(&sections, endian, bytes)?,
     })
 }
 
-struct Section {
-    kind: u32,
-    offset: usize,
-    size: usize,
-    link: usize,
-    info: usize,
-}
-
-impl Section {
-    fn read(bytes: &[u8], at: usize) -> Result<Self, ElfError> {
-        Ok(Self {
-            kind: u32_at(bytes, at + 4, "section type")?,
-            offset: to_usize(u64_at(bytes, at + 24, "section offset")?)?,
-            size: to_usize(u64_at(bytes, at + 32, "section size")?)?,
-            link: to_usize(u64::from(u32_at(bytes, at + 40, "section link")?))?,
-            info: to_usize(u64::from(u32_at(bytes, at + 44, "section info")?))?,
-        })
-    }
-
-    fn contents<'a>(&self, bytes: &'a [u8]) -> Result<&'a [u8], ElfError> {
-        bytes
-            .get(self.offset..self.offset.saturating_add(self.size))
-            .ok_or(ElfError::Truncated("section contents"))
-    }
-}
-
-/// Walks the `Elf64_Verneed` entries (one per library) and their `Elf64_Vernaux` entries
-/// (one per version needed from it).
+/// Walks the version needs (one per library) and their auxiliary entries (one per version
+/// needed from it).
 fn newest_glibc(
+    sections: &SectionTable<'_, FileHeader64<Endianness>>,
+    endian: Endianness,
     bytes: &[u8],
-    needs: &Section,
-    sections: &[Section],
 ) -> Result<Option<(GlibcVersion, String)>, ElfError> {
-    let strings = sections
-        .get(needs.link)
-        .filter(|section| section.kind == SECTION_STRING_TABLE)
-        .ok_or(ElfError::Truncated("version string table"))?
-        .contents(bytes)?;
-    let table = needs.contents(bytes)?;
+    let Some((mut needs, strings_index)) = sections.gnu_verneed(endian, bytes)? else {
+        return Ok(None);
+    };
+    let strings = sections.strings(endian, bytes, strings_index)?;
     let mut newest: Option<(GlibcVersion, String)> = None;
-    let mut need_at = 0usize;
-    for _ in 0..needs.info {
-        let count = u16_at(table, need_at + 2, "vn_cnt")?;
-        let library = string_at(strings, u32_at(table, need_at + 4, "vn_file")?)?;
-        let mut aux_at = need_at + to_usize(u64::from(u32_at(table, need_at + 8, "vn_aux")?))?;
-        for _ in 0..count {
-            let name = string_at(strings, u32_at(table, aux_at + 8, "vna_name")?)?;
-            if let Some(version) = GlibcVersion::from_symbol_version(name)
+    while let Some((need, mut versions)) = needs.next()? {
+        let library = String::from_utf8_lossy(need.file(endian, strings)?).into_owned();
+        while let Some(version) = versions.next()? {
+            let name = String::from_utf8_lossy(version.name(endian, strings)?);
+            if let Some(version) = GlibcVersion::from_symbol_version(&name)
                 && newest
                     .as_ref()
                     .is_none_or(|(current, _)| version > *current)
             {
-                newest = Some((version, library.to_owned()));
+                newest = Some((version, library.clone()));
             }
-            aux_at += to_usize(u64::from(u32_at(table, aux_at + 12, "vna_next")?))?;
         }
-        let next = u32_at(table, need_at + 12, "vn_next")?;
-        if next == 0 {
-            break;
-        }
-        need_at += to_usize(u64::from(next))?;
     }
     Ok(newest)
 }
 
-fn string_at(strings: &[u8], offset: u32) -> Result<&str, ElfError> {
-    let start = to_usize(u64::from(offset))?;
-    let tail = strings.get(start..).ok_or(ElfError::Truncated("string"))?;
-    let end = tail
-        .iter()
-        .position(|&byte| byte == 0)
-        .ok_or(ElfError::Truncated("string"))?;
-    std::str::from_utf8(&tail[..end]).map_err(|_| ElfError::Truncated("string"))
-}
-
-fn array_at<const N: usize>(
-    bytes: &[u8],
-    at: usize,
-    what: &'static str,
-) -> Result<[u8; N], ElfError> {
-    bytes
-        .get(at..at.saturating_add(N))
-        .and_then(|slice| slice.try_into().ok())
-        .ok_or(ElfError::Truncated(what))
-}
-
-fn u16_at(bytes: &[u8], at: usize, what: &'static str) -> Result<u16, ElfError> {
-    array_at(bytes, at, what).map(u16::from_le_bytes)
-}
-
-fn u32_at(bytes: &[u8], at: usize, what: &'static str) -> Result<u32, ElfError> {
-    array_at(bytes, at, what).map(u32::from_le_bytes)
-}
-
-fn u64_at(bytes: &[u8], at: usize, what: &'static str) -> Result<u64, ElfError> {
-    array_at(bytes, at, what).map(u64::from_le_bytes)
-}
-
-fn to_usize(value: u64) -> Result<usize, ElfError> {
-    usize::try_from(value).map_err(|_| ElfError::Truncated("offset"))
-}
-
 #[cfg(test)]
 #[path = "elf_tests.rs"]
-mod tests;
+pub(crate) mod tests;

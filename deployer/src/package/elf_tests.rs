@@ -1,84 +1,101 @@
+use object::elf::{ELFOSABI_NONE, ET_DYN, FileFlags, VER_NEED_CURRENT, VersionFlags, VersionIndex};
+use object::write::elf::{FileHeader as WrittenHeader, Vernaux, Verneed, Writer};
+
 use super::*;
 
-/// Writes a minimal ELF64 little-endian file: header, a string table, a verneed table
-/// with `needs` (library, versions), and their section headers.
-pub(crate) fn synthetic_elf(machine: u16, needs: &[(&str, &[&str])]) -> Vec<u8> {
-    let mut strings = vec![0u8];
-    let mut add_string = |text: &str| {
-        let offset = u32::try_from(strings.len()).unwrap();
-        strings.extend_from_slice(text.as_bytes());
-        strings.push(0);
-        offset
+/// Writes a minimal ELF file with `object`'s writer: a file header, a `.dynstr` string table
+/// and a `.gnu.version_r` table with `needs` (library, versions); `little_endian` and
+/// `is_64` choose the class.
+pub(crate) fn written_elf(
+    machine: Machine,
+    needs: &[(&str, &[&str])],
+    little_endian: bool,
+    is_64: bool,
+) -> Vec<u8> {
+    let endian = if little_endian {
+        Endianness::Little
+    } else {
+        Endianness::Big
     };
-    let mut table = Vec::new();
-    for (index, (library, versions)) in needs.iter().enumerate() {
-        let size = 16 + 16 * versions.len();
-        let next = if index + 1 == needs.len() { 0 } else { size };
-        table.extend_from_slice(&1u16.to_le_bytes());
-        table.extend_from_slice(&u16::try_from(versions.len()).unwrap().to_le_bytes());
-        table.extend_from_slice(&add_string(library).to_le_bytes());
-        table.extend_from_slice(&16u32.to_le_bytes());
-        table.extend_from_slice(&u32::try_from(next).unwrap().to_le_bytes());
-        for (version_index, version) in versions.iter().enumerate() {
-            let next = if version_index + 1 == versions.len() {
-                0u32
-            } else {
-                16
-            };
-            table.extend_from_slice(&0u32.to_le_bytes());
-            table.extend_from_slice(&0u16.to_le_bytes());
-            table.extend_from_slice(&2u16.to_le_bytes());
-            table.extend_from_slice(&add_string(version).to_le_bytes());
-            table.extend_from_slice(&next.to_le_bytes());
+    let mut buffer = Vec::new();
+    let mut writer = Writer::new(endian, is_64, &mut buffer);
+    let ids: Vec<_> = needs
+        .iter()
+        .map(|(library, versions)| {
+            let versions: Vec<_> = versions
+                .iter()
+                .map(|version| (writer.add_dynamic_string(version.as_bytes()), *version))
+                .collect();
+            (writer.add_dynamic_string(library.as_bytes()), versions)
+        })
+        .collect();
+    let with_needs = !needs.is_empty();
+    writer.reserve_file_header();
+    writer.reserve_null_section_index();
+    writer.reserve_shstrtab_section_index();
+    if with_needs {
+        writer.reserve_dynstr_section_index();
+        writer.reserve_gnu_verneed_section_index();
+    }
+    writer.reserve_shstrtab().unwrap();
+    if with_needs {
+        writer.reserve_dynstr().unwrap();
+        let auxiliary = needs.iter().map(|(_, versions)| versions.len()).sum();
+        writer.reserve_gnu_verneed(u16::try_from(needs.len()).unwrap(), auxiliary);
+    }
+    writer.reserve_section_headers();
+
+    writer
+        .write_file_header(&WrittenHeader {
+            os_abi: ELFOSABI_NONE,
+            abi_version: 0,
+            e_type: ET_DYN,
+            e_machine: machine,
+            e_entry: 0,
+            e_flags: FileFlags(0),
+        })
+        .unwrap();
+    writer.write_shstrtab();
+    if with_needs {
+        writer.write_dynstr();
+        writer.write_align_gnu_verneed();
+        let mut index = 2;
+        for (library, versions) in &ids {
+            writer.write_gnu_verneed(&Verneed {
+                version: VER_NEED_CURRENT,
+                aux_count: u16::try_from(versions.len()).unwrap(),
+                file: writer.dynamic_string_offset(Some(*library)),
+            });
+            for (id, name) in versions {
+                writer.write_gnu_vernaux(&Vernaux {
+                    flags: VersionFlags(0),
+                    index: VersionIndex(index),
+                    name: writer.dynamic_string_offset(Some(*id)),
+                    hash: object::elf::hash(name.as_bytes()),
+                });
+                index += 1;
+            }
         }
     }
-    let strings_at = 64u64;
-    let table_at = strings_at + strings.len() as u64;
-    let headers_at = table_at + table.len() as u64;
+    writer.write_null_section_header();
+    writer.write_shstrtab_section_header();
+    if with_needs {
+        writer.write_dynstr_section_header(0);
+        writer.write_gnu_verneed_section_header(0);
+    }
+    drop(writer);
+    buffer
+}
 
-    let mut elf = vec![0u8; 64];
-    elf[..4].copy_from_slice(b"\x7fELF");
-    elf[4] = 2;
-    elf[5] = 1;
-    elf[6] = 1;
-    elf[16..18].copy_from_slice(&3u16.to_le_bytes());
-    elf[18..20].copy_from_slice(&machine.to_le_bytes());
-    elf[40..48].copy_from_slice(&headers_at.to_le_bytes());
-    elf[58..60].copy_from_slice(&64u16.to_le_bytes());
-    elf[60..62].copy_from_slice(&3u16.to_le_bytes());
-    elf.extend_from_slice(&strings);
-    elf.extend_from_slice(&table);
-    let section = |kind: u32, offset: u64, size: u64, link: u32, info: u32| {
-        let mut header = vec![0u8; 64];
-        header[4..8].copy_from_slice(&kind.to_le_bytes());
-        header[24..32].copy_from_slice(&offset.to_le_bytes());
-        header[32..40].copy_from_slice(&size.to_le_bytes());
-        header[40..44].copy_from_slice(&link.to_le_bytes());
-        header[44..48].copy_from_slice(&info.to_le_bytes());
-        header
-    };
-    elf.extend(section(0, 0, 0, 0, 0));
-    elf.extend(section(
-        SECTION_STRING_TABLE,
-        strings_at,
-        strings.len() as u64,
-        0,
-        0,
-    ));
-    elf.extend(section(
-        SECTION_VERSION_NEEDS,
-        table_at,
-        table.len() as u64,
-        1,
-        u32::try_from(needs.len()).unwrap(),
-    ));
-    elf
+/// A 64-bit little-endian ELF, like every binary Lambda runs.
+pub(crate) fn synthetic_elf(machine: Machine, needs: &[(&str, &[&str])]) -> Vec<u8> {
+    written_elf(machine, needs, true, true)
 }
 
 #[test]
-fn newest_glibc_across_libraries() {
+fn an_aarch64_binary_and_its_newest_glibc_across_libraries() {
     let elf = synthetic_elf(
-        ELF_MACHINE_AARCH64,
+        EM_AARCH64,
         &[
             ("libgcc_s.so.1", &["GCC_3.0", "GCC_4.2.0"]),
             ("libc.so.6", &["GLIBC_2.17", "GLIBC_2.2.5", "GLIBC_PRIVATE"]),
@@ -88,16 +105,27 @@ fn newest_glibc_across_libraries() {
     assert_eq!(
         inspect(&elf).unwrap(),
         ElfInfo {
-            machine: ELF_MACHINE_AARCH64,
+            machine: EM_AARCH64,
             newest_glibc: Some((GlibcVersion::new(2, 29), "libm.so.6".to_owned())),
         }
     );
 }
 
 #[test]
-fn no_version_needs_means_no_glibc() {
-    let elf = synthetic_elf(ELF_MACHINE_X86_64, &[]);
-    assert_eq!(inspect(&elf).unwrap().newest_glibc, None);
+fn an_x86_64_binary_without_version_needs_needs_no_glibc() {
+    let elf = synthetic_elf(EM_X86_64, &[]);
+    assert_eq!(
+        inspect(&elf).unwrap(),
+        ElfInfo {
+            machine: EM_X86_64,
+            newest_glibc: None,
+        }
+    );
+    let elf = synthetic_elf(EM_X86_64, &[("libc.so.6", &["GLIBC_2.34", "GLIBC_2.2.5"])]);
+    assert_eq!(
+        inspect(&elf).unwrap().newest_glibc,
+        Some((GlibcVersion::new(2, 34), "libc.so.6".to_owned()))
+    );
 }
 
 #[test]
@@ -105,9 +133,9 @@ fn reads_this_test_binary() {
     let bytes = std::fs::read(std::env::current_exe().unwrap()).unwrap();
     let info = inspect(&bytes).unwrap();
     let expected = if cfg!(target_arch = "x86_64") {
-        ELF_MACHINE_X86_64
+        EM_X86_64
     } else {
-        ELF_MACHINE_AARCH64
+        EM_AARCH64
     };
     assert_eq!(info.machine, expected);
     let (version, _) = info.newest_glibc.unwrap();
@@ -115,16 +143,25 @@ fn reads_this_test_binary() {
 }
 
 #[test]
-fn rejects_non_elf_and_32_bit_and_truncated_files() {
+fn rejects_non_elf_32_bit_big_endian_and_truncated_files() {
     assert_eq!(inspect(b"#!/bin/sh\n"), Err(ElfError::NotElf));
-    let mut elf = synthetic_elf(ELF_MACHINE_X86_64, &[]);
-    elf[4] = 1;
-    assert_eq!(inspect(&elf), Err(ElfError::UnsupportedClass));
-    let elf = synthetic_elf(ELF_MACHINE_X86_64, &[("libc.so.6", &["GLIBC_2.17"])]);
+    assert_eq!(inspect(b""), Err(ElfError::NotElf));
+    let thirty_two = written_elf(EM_386, &[("libc.so.6", &["GLIBC_2.0"])], true, false);
+    assert_eq!(inspect(&thirty_two), Err(ElfError::UnsupportedClass));
+    let big = written_elf(EM_X86_64, &[], false, true);
+    assert_eq!(inspect(&big), Err(ElfError::UnsupportedClass));
+    let elf = synthetic_elf(EM_X86_64, &[("libc.so.6", &["GLIBC_2.17"])]);
     assert!(matches!(
         inspect(&elf[..elf.len() - 30]),
-        Err(ElfError::Truncated(_))
+        Err(ElfError::Corrupt(_))
     ));
+}
+
+#[test]
+fn machines_are_named() {
+    assert_eq!(machine_name(EM_X86_64), "x86_64");
+    assert_eq!(machine_name(EM_AARCH64), "aarch64 (arm64)");
+    assert_eq!(machine_name(Machine(0x1234)), "machine 0x1234");
 }
 
 #[test]

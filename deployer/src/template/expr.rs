@@ -181,7 +181,9 @@ mod tests {
             (
                 Expr::SubWith {
                     template: "${A}".into(),
-                    variables: [("A", Expr::Ref("B".into()))].into_iter().collect(),
+                    variables: [("A".to_owned(), Expr::Ref("B".into()))]
+                        .into_iter()
+                        .collect(),
                 },
                 json!({"Fn::Sub": ["${A}", {"A": {"Ref": "B"}}]}),
             ),

@@ -7,14 +7,15 @@
 
 mod expr;
 mod handle;
-mod ordered;
 pub mod resources;
 
 use serde::Serialize;
 
 pub use expr::{Condition, Expr, NO_VALUE, PARTITION, STACK_NAME};
 pub use handle::{Handle, ParameterHandle};
-pub use ordered::OrderedMap;
+/// A map that serializes in insertion order, so templates come out in the order they are
+/// built and identical options always give identical bytes.
+pub type OrderedMap<V> = indexmap::IndexMap<String, V>;
 pub use resources::{Properties, Resource};
 
 /// The only template format version CloudFormation knows.
@@ -132,22 +133,22 @@ impl Template {
         Self {
             format_version: FORMAT_VERSION,
             description: Some(description.into()),
-            parameters: OrderedMap::new(),
-            conditions: OrderedMap::new(),
-            resources: OrderedMap::new(),
-            outputs: OrderedMap::new(),
+            parameters: OrderedMap::default(),
+            conditions: OrderedMap::default(),
+            resources: OrderedMap::default(),
+            outputs: OrderedMap::default(),
         }
     }
 
     /// Adds a parameter and returns its handle.
     pub fn add_parameter(&mut self, logical_id: &str, parameter: Parameter) -> ParameterHandle {
-        self.parameters.insert(logical_id, parameter);
+        self.parameters.insert(logical_id.to_owned(), parameter);
         ParameterHandle::new(logical_id)
     }
 
     /// Adds a named condition; returns its name for `Condition` attributes and `Fn::If`.
     pub fn add_condition(&mut self, name: &str, condition: Condition) -> String {
-        self.conditions.insert(name, condition);
+        self.conditions.insert(name.to_owned(), condition);
         name.to_owned()
     }
 
@@ -165,7 +166,7 @@ impl Template {
         condition: Option<String>,
     ) -> Handle<R> {
         self.resources.insert(
-            logical_id,
+            logical_id.to_owned(),
             ResourceEntry {
                 properties: resource.into(),
                 depends_on,
@@ -178,7 +179,7 @@ impl Template {
     /// Adds an output exported as `<stack name>-<logical ID>`.
     pub fn add_exported_output(&mut self, logical_id: &str, description: &str, value: Expr) {
         self.outputs.insert(
-            logical_id,
+            logical_id.to_owned(),
             Output {
                 description: description.to_owned(),
                 value,

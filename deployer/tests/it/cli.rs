@@ -10,7 +10,9 @@ fn help_lists_every_subcommand() {
         .unwrap();
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
-    for subcommand in ["synth", "package", "up", "destroy", "logs", "invoke"] {
+    for subcommand in [
+        "synth", "package", "up", "destroy", "logs", "invoke", "verify", "recover",
+    ] {
         assert!(
             help.lines()
                 .any(|line| line.trim_start().starts_with(subcommand)),

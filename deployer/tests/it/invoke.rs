@@ -147,7 +147,11 @@ fn a_payload_must_be_json() {
     let output = deployer(&["invoke", "--function-name", "f", "--payload", "{nope"])
         .output()
         .unwrap();
-    assert!(!output.status.success());
+    assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--payload is not JSON"), "{stderr}");
+    assert!(
+        stderr.contains("invalid value '{nope' for '--payload <JSON>': not JSON"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(r#"--payload '{"a": 1}'"#), "{stderr}");
 }

@@ -150,7 +150,7 @@ async fn filters_select_exactly_the_right_events() {
     put_json(&kinesis, &stream, &written).await;
 
     type Predicate = fn(&serde_json::Value, &str) -> bool;
-    let cases: [(&[&str], Predicate); 6] = [
+    let cases: [(&[&str], Predicate); 9] = [
         (&["--type", "platform"], |event, _| {
             event["type"].as_str().unwrap().starts_with("platform")
         }),
@@ -170,6 +170,20 @@ async fn filters_select_exactly_the_right_events() {
             event["functionName"] == "fa" && event["type"] == "function"
         }),
         (&["--type", "nothing"], |_, _| false),
+        // --filter searches a text record's text, other records' JSON.
+        (&["--filter", "hello from req-a"], |event, _| {
+            event["record"]
+                .as_str()
+                .is_some_and(|text| text.starts_with("hello from req-a"))
+        }),
+        (&["--filter", "/^hello from req-b[02]/"], |event, _| {
+            ["hello from req-b0\n", "hello from req-b2\n"]
+                .contains(&event["record"].as_str().unwrap_or_default())
+        }),
+        (
+            &["--filter", "logged in", "--type", "function"],
+            |event, _| event["record"]["message"] == "logged in JSON",
+        ),
     ];
     for (args, predicate) in cases {
         let mut all = vec!["--from-start", "--json"];
@@ -194,6 +208,15 @@ async fn filters_select_exactly_the_right_events() {
 
     let limited = lines(&logs(&stream, &["--from-start", "--json", "--limit", "4"]));
     assert_eq!(limited.len(), 4);
+
+    // A type no event can have is said, not silently empty.
+    let nothing = logs(&stream, &["--from-start", "--type", "nothing"]);
+    let stderr = String::from_utf8_lossy(&nothing.stderr);
+    assert!(
+        stderr.contains("--type nothing: no event type starts with it"),
+        "{stderr}"
+    );
+    assert!(lines(&nothing).is_empty());
 }
 
 #[tokio::test]
@@ -273,7 +296,7 @@ fn a_missing_stream_or_stack_fails_clearly() {
 #[test]
 fn since_must_be_a_duration_or_a_time() {
     let output = logs("any", &["--since", "yesterday"]);
-    assert!(!output.status.success());
+    assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("`yesterday` is neither a duration"),

@@ -3,12 +3,14 @@
 
 mod cli;
 mod destroy;
+mod exit_codes;
 mod invoke;
 mod invoke_support;
 mod logs;
 mod logs_follow;
 mod logs_support;
 mod package;
+mod recover;
 mod replay;
 mod replay_delete;
 mod replay_deploy;

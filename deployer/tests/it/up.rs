@@ -40,9 +40,15 @@ async fn up_creates_everything_from_nothing() {
     assert!(report["outputs"].is_object());
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&outputs_file).unwrap()).unwrap();
-    assert_eq!(written, report["outputs"]);
-    // Progress went to stderr as plain lines (no terminal), with the stack's events.
+    // Keyed by stack name, as the CDK's --outputs-file.
+    assert_eq!(
+        written,
+        serde_json::json!({ world.stack.as_str(): report["outputs"] })
+    );
+    // Progress went to stderr as plain lines (no terminal), with the stack's events, and
+    // no log line repeating what the report says.
     assert!(run.stderr.contains("CREATE_COMPLETE"), "{run}");
+    assert!(!run.stderr.contains("layer zip"), "{run}");
     assert!(
         !run.stderr.contains('\x1b'),
         "no escape codes without a terminal: {run}"

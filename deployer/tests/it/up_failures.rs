@@ -1,18 +1,8 @@
 //! `deployer up` without a usable AWS setup: clear errors, in bounded time, before any change.
 
-use std::net::{Ipv4Addr, TcpListener};
-use std::time::Duration;
+use std::net::Ipv4Addr;
 
 use crate::up_support::*;
-
-/// Generous for CI, far below a hang on the instance metadata endpoint or the SDK's defaults.
-const BOUND: Duration = Duration::from_secs(20);
-
-fn without(env: Vec<(String, String)>, names: &[&str]) -> Vec<(String, String)> {
-    env.into_iter()
-        .filter(|(key, _)| !names.contains(&key.as_str()))
-        .collect()
-}
 
 #[tokio::test]
 async fn without_credentials_up_fails_fast_with_a_hint() {
@@ -66,7 +56,7 @@ async fn a_bad_region_is_named_with_its_option() {
     assert_eq!(run.code, Some(2), "{run}");
     assert!(
         run.stderr
-            .contains("--region \"moon-base\" is not an AWS region name"),
+            .contains("invalid value 'moon-base' for '--region <REGION>': not an AWS region name"),
         "{run}"
     );
 
@@ -84,28 +74,19 @@ async fn a_bad_region_is_named_with_its_option() {
 #[tokio::test]
 async fn an_unreachable_endpoint_fails_in_bounded_time() {
     let world = World::new("unreachable");
-    // A port that was free a moment ago: connections are refused.
-    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let endpoint = refused_endpoint();
     let mut args = world.up_args(&[]);
-    args.splice(
-        0..0,
-        [
-            "--endpoint-url".to_owned(),
-            format!("http://127.0.0.1:{port}"),
-        ],
-    );
+    args.splice(0..0, ["--endpoint-url".to_owned(), endpoint.clone()]);
     let run = deployer(&args, &world.env()).await;
     assert_eq!(run.code, Some(1), "{run}");
     assert!(
-        run.stderr.contains("CloudFormation DescribeStacks failed"),
+        run.stderr.contains(&format!(
+            "CloudFormation DescribeStacks failed: cannot reach {endpoint}"
+        )),
         "{run}"
     );
     assert!(
-        run.stderr.to_lowercase().contains("connect"),
+        run.stderr.to_lowercase().contains("refused"),
         "the cause is shown: {run}"
     );
     assert!(run.elapsed < BOUND, "{run}");
@@ -158,52 +139,12 @@ async fn a_metadata_endpoint_that_never_answers_does_not_hang_up() {
 #[tokio::test]
 async fn an_interrupt_stops_waiting_and_says_cloudformation_carries_on() {
     let world = World::new("interrupt");
-    // An endpoint that accepts and never answers keeps `up` waiting on its first call.
-    let silent = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .await
-        .unwrap();
-    let endpoint = format!("http://{}", silent.local_addr().unwrap());
-    let (accepted_sender, mut accepted) = tokio::sync::mpsc::channel(8);
-    let holder = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((connection, _)) = silent.accept().await {
-            held.push(connection);
-            let _ = accepted_sender.try_send(());
-        }
-    });
-    let mut args = world.up_args(&[]);
-    args.splice(0..0, ["--endpoint-url".to_owned(), endpoint]);
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_deployer"))
-        .args(&args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(world.env())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Interrupt once the deployer is waiting on the silent endpoint.
-    tokio::time::timeout(BOUND, accepted.recv())
-        .await
-        .expect("the deployer never called the endpoint");
-    let pid = child.id().unwrap().to_string();
-    let status = tokio::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .await
-        .unwrap();
-    assert!(status.success());
-    let output = tokio::time::timeout(BOUND, child.wait_with_output())
-        .await
-        .expect("no exit after SIGINT")
-        .unwrap();
-    holder.abort();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    let run = interrupted_while_waiting(world.up_args(&[]), &world.env()).await;
+    assert_eq!(run.code, Some(130), "{run}");
     assert!(
-        stderr.contains("interrupted: CloudFormation carries on"),
-        "{stderr}"
+        run.stderr
+            .contains("interrupted: CloudFormation carries on"),
+        "{run}"
     );
-    assert!(stderr.contains("describe-stack-events"), "{stderr}");
+    assert!(run.stderr.contains("describe-stack-events"), "{run}");
 }

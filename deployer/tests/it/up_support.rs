@@ -1,6 +1,7 @@
 //! Running `deployer up` and `destroy` as a child process against the test's moto server, with
 //! per-test names so tests sharing the server never see each other's stacks.
 
+use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -32,25 +33,91 @@ impl std::fmt::Display for Run {
     }
 }
 
-/// Runs the deployer with exactly `env` (plus PATH) and no terminal.
-pub async fn deployer(args: &[String], env: &[(String, String)]) -> Run {
-    let started = Instant::now();
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_deployer"))
+/// Generous for CI, far below a hang on the instance metadata endpoint or the SDK's defaults.
+pub const BOUND: Duration = Duration::from_secs(20);
+
+/// `env` without the variables `names`.
+pub fn without(env: Vec<(String, String)>, names: &[&str]) -> Vec<(String, String)> {
+    env.into_iter()
+        .filter(|(key, _)| !names.contains(&key.as_str()))
+        .collect()
+}
+
+/// The deployer with exactly `env` (plus PATH), no colour and no terminal.
+fn command(args: &[String], env: &[(String, String)]) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_deployer"));
+    command
         .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("NO_COLOR", "1")
         .envs(env.iter().map(|(key, value)| (key, value)))
         .stdin(std::process::Stdio::null())
-        .output()
-        .await
-        .unwrap();
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    command
+}
+
+fn finished(output: &std::process::Output, started: Instant) -> Run {
     Run {
         code: output.status.code(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         elapsed: started.elapsed(),
     }
+}
+
+/// Runs the deployer with exactly `env` (plus PATH) and no terminal.
+pub async fn deployer(args: &[String], env: &[(String, String)]) -> Run {
+    let started = Instant::now();
+    let output = command(args, env).output().await.unwrap();
+    finished(&output, started)
+}
+
+/// An endpoint URL on a loopback port that was free a moment ago: connections are refused.
+pub fn refused_endpoint() -> String {
+    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Runs the deployer against an endpoint that accepts connections and never answers, and
+/// sends it SIGINT once it is waiting there.
+pub async fn interrupted_while_waiting(mut args: Vec<String>, env: &[(String, String)]) -> Run {
+    let silent = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .unwrap();
+    let endpoint = format!("http://{}", silent.local_addr().unwrap());
+    let (accepted_sender, mut accepted) = tokio::sync::mpsc::channel(8);
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((connection, _)) = silent.accept().await {
+            held.push(connection);
+            let _ = accepted_sender.try_send(());
+        }
+    });
+    args.splice(0..0, ["--endpoint-url".to_owned(), endpoint]);
+    let started = Instant::now();
+    let child = command(&args, env).spawn().unwrap();
+    tokio::time::timeout(BOUND, accepted.recv())
+        .await
+        .unwrap_or_else(|_| panic!("{args:?} never called the endpoint"));
+    let pid = child.id().unwrap().to_string();
+    let status = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+    let output = tokio::time::timeout(BOUND, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("{args:?}: no exit after SIGINT"))
+        .unwrap();
+    holder.abort();
+    finished(&output, started)
 }
 
 /// The architecture of this machine, as `--architecture` spells it.

@@ -2,6 +2,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::options::{FlushStrategy, RecordFormat};
+use crate::stack::resource_named_by;
 
 fn rendered(options: &StackOptions) -> Value {
     serde_json::to_value(template(options)).unwrap()
@@ -80,7 +81,7 @@ fn function_carries_the_extension_settings() {
 #[test]
 fn outputs_are_exported_under_the_stack_name() {
     let template = template(&StackOptions::default());
-    let names: Vec<&str> = template.outputs().iter().map(|(name, _)| name).collect();
+    let names: Vec<&str> = template.outputs().keys().map(String::as_str).collect();
     assert_eq!(
         names,
         [
@@ -107,7 +108,7 @@ fn without_sample_function() {
         ..StackOptions::default()
     };
     let template = template(&options);
-    let resources: Vec<&str> = template.resources().iter().map(|(id, _)| id).collect();
+    let resources: Vec<&str> = template.resources().keys().map(String::as_str).collect();
     assert_eq!(
         resources,
         [resources::STREAM, resources::LAYER, resources::WRITE_POLICY]

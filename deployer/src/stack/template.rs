@@ -1,8 +1,10 @@
-//! The pipeline's CloudFormation stack, rendered from validated [`StackOptions`]: the
+//! The pipeline's CloudFormation template, rendered from validated [`StackOptions`]: the
 //! stream, the extension layer, the write policy and, optionally, a sample function.
 
 use std::collections::BTreeMap;
 use telemetry_kinesis_contract::settings;
+
+use super::{outputs, parameters, resources};
 
 use crate::options::{AWS_MANAGED_KINESIS_KEY, Capacity, Encryption, StackOptions};
 use crate::template::resources::{
@@ -14,61 +16,13 @@ use crate::template::{
     Expr, Handle, PARTITION, Parameter, ParameterHandle, ParameterType, STACK_NAME, Template,
 };
 
-/// Logical IDs of the template's parameters.
-pub mod parameters {
-    /// The S3 bucket that holds the layer zip.
-    pub const ASSETS_BUCKET: &str = "AssetsBucket";
-    /// The layer zip's key in [`ASSETS_BUCKET`]: `layers/<sha256 of the zip>.zip`.
-    pub const LAYER_S3_KEY: &str = "LayerS3Key";
-}
-
-/// Logical IDs of the template's outputs, each exported as `<stack name>-<logical ID>`.
-pub mod outputs {
-    /// The stream's name.
-    pub const STREAM_NAME: &str = "StreamName";
-    /// The stream's ARN.
-    pub const STREAM_ARN: &str = "StreamArn";
-    /// The layer version's ARN.
-    pub const LAYER_VERSION_ARN: &str = "LayerVersionArn";
-    /// The write policy's ARN, to attach to other functions' roles.
-    pub const WRITE_POLICY_ARN: &str = "WritePolicyArn";
-    /// The sample function's name (only with the sample function).
-    pub const FUNCTION_NAME: &str = "FunctionName";
-}
-
-/// Logical IDs of the template's resources.
-pub mod resources {
-    /// The Kinesis stream.
-    pub const STREAM: &str = "Stream";
-    /// The extension layer.
-    pub const LAYER: &str = "ExtensionLayer";
-    /// The managed policy that allows writing to the stream.
-    pub const WRITE_POLICY: &str = "WritePolicy";
-    /// The sample function's log group.
-    pub const FUNCTION_LOG_GROUP: &str = "SampleFunctionLogGroup";
-    /// The sample function's execution role.
-    pub const FUNCTION_ROLE: &str = "SampleFunctionRole";
-    /// The sample function.
-    pub const FUNCTION: &str = "SampleFunction";
-}
-
-/// The resource whose physical ID is the value of name output `output` (`StreamName` is the
-/// stream's physical ID, `FunctionName` the function's), or `None` for other outputs.
-pub fn resource_named_by(output: &str) -> Option<&'static str> {
-    match output {
-        outputs::STREAM_NAME => Some(resources::STREAM),
-        outputs::FUNCTION_NAME => Some(resources::FUNCTION),
-        _ => None,
-    }
-}
-
 /// The `LayerS3Key` default: it names no real zip. `deployer up` passes the real key;
 /// whoever deploys the synthesized template by other means passes `LayerS3Key` themselves.
 pub const PLACEHOLDER_LAYER_S3_KEY: &str =
     "layers/0000000000000000000000000000000000000000000000000000000000000000.zip";
 
 /// The sample function's handler source, embedded at build time.
-pub const SAMPLE_FUNCTION_SOURCE: &str = include_str!("../../examples/sample-function/index.py");
+pub const SAMPLE_FUNCTION_SOURCE: &str = include_str!("../../../examples/sample-function/index.py");
 /// The sample function's runtime.
 pub const SAMPLE_FUNCTION_RUNTIME: &str = "python3.13";
 
@@ -287,5 +241,5 @@ fn add_sample_function(
 }
 
 #[cfg(test)]
-#[path = "stack_tests.rs"]
+#[path = "template_tests.rs"]
 mod tests;
