@@ -11,6 +11,8 @@ mod logs_follow;
 mod logs_support;
 mod package;
 mod recover;
+#[cfg(feature = "local")]
+mod recover_end_to_end;
 mod replay;
 mod replay_delete;
 mod replay_deploy;
