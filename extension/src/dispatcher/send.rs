@@ -31,25 +31,27 @@ where
     pub(super) async fn send_once(&mut self, deadline: Instant) -> Outcome {
         self.report_drops(false);
         let (format, max_bytes) = (self.format, self.max_call_bytes);
-        let entries = self.ingest.with_buffer(|buffer| {
-            buffer.check_out(|events| batcher::plan(format, events, max_bytes))
+        let stream = self.sink.stream();
+        let planned = self.ingest.with_buffer(|buffer| {
+            buffer.check_out(|events| batcher::call(format, stream, events, max_bytes))
         });
-        if entries.is_empty() {
+        if planned.records.is_empty() {
             self.ingest.with_buffer(|buffer| buffer.complete(&[]));
             return Outcome::Delivered;
         }
+        let records = planned.records.len();
         let started = Instant::now();
         let limit = started + self.attempt.get();
-        let call = self.sink.put_records(&entries);
+        let call = self.sink.put_records(planned.body, records);
         let result = bounded(call, limit, deadline, &mut self.stop_by).await;
         let (acknowledged, failed, error) = match result {
             Bounded::Done(Ok(accepted)) => {
                 self.attempt.answered(started.elapsed());
                 let mut acknowledged = Vec::new();
                 let mut failed = 0;
-                for (entry, ok) in entries.iter().zip(accepted) {
+                for (events, ok) in planned.records.iter().zip(accepted) {
                     if ok {
-                        acknowledged.push(entry.events.clone());
+                        acknowledged.push(events.clone());
                     } else {
                         failed += 1;
                     }
@@ -59,22 +61,22 @@ where
             }
             Bounded::Done(Err(error)) => {
                 self.attempt.answered(started.elapsed());
-                (Vec::new(), entries.len(), Some(error.to_string()))
+                (Vec::new(), records, Some(error.to_string()))
             }
             Bounded::TimedOut => {
                 self.attempt.timed_out();
                 let error = format!("PutRecords timed out after {:?}", started.elapsed());
-                (Vec::new(), entries.len(), Some(error))
+                (Vec::new(), records, Some(error))
             }
             Bounded::Cut => (
                 Vec::new(),
-                entries.len(),
+                records,
                 Some("PutRecords cut at the deadline".to_owned()),
             ),
         };
         self.ingest
             .with_buffer(|buffer| buffer.complete(&acknowledged));
-        debug!(records = entries.len(), failed, "put");
+        debug!(records, failed, "put");
         match error {
             None => {
                 if self.last_error.take().is_some() {
