@@ -3,7 +3,7 @@
 //! with each record's data base64-encoded (SIMD, the encoder the SDK itself links) into one
 //! buffer, and no intermediate copies.
 
-use base64_simd::{Out, STANDARD};
+use base64_simd::STANDARD;
 use telemetry_kinesis_contract::stream::StreamTarget;
 
 use crate::batcher::Entry;
@@ -27,9 +27,7 @@ pub fn put_records(stream: &StreamTarget, entries: &[Entry<'_>]) -> Vec<u8> {
             body.push(b',');
         }
         body.extend_from_slice(b"{\"Data\":\"");
-        let start = body.len();
-        body.resize(start + STANDARD.encoded_length(entry.data.len()), 0);
-        let _ = STANDARD.encode(&entry.data, Out::from_slice(&mut body[start..]));
+        STANDARD.encode_append(&entry.data, &mut body);
         body.extend_from_slice(b"\",\"PartitionKey\":");
         write_str(&mut body, entry.partition_key);
         body.push(b'}');
