@@ -6,6 +6,7 @@
 //! The `bench` binary runs the set and prints a table (see BENCHMARKS.md); the
 //! integration test `tests/it` runs short versions as a regression guard.
 
+pub mod accounting;
 pub mod artifacts;
 pub mod baseline;
 pub mod delivery;

@@ -96,49 +96,9 @@ impl Results {
             );
         }
         if let Some(memory) = &self.memory {
-            let mib = |kib: u64| format!("{} MiB", figure(kib as f64 / MIB));
-            row(
-                "peak RSS idle".into(),
-                mib(memory.idle_kib),
-                "< 10 MiB",
-                "memory",
-            );
-            row(
-                "peak RSS after 10,000 events".into(),
-                mib(memory.after_10k_kib),
-                "",
-                "memory",
-            );
-            row(
-                format!("peak RSS, burst of {} events", memory.burst_events),
-                format!(
-                    "{} ({} delivered, {} dropped)",
-                    mib(memory.burst_kib),
-                    memory.burst_delivered,
-                    memory
-                        .burst_dropped
-                        .map_or_else(|| "?".to_owned(), |dropped| dropped.to_string())
-                ),
-                "",
-                "memory",
-            );
-            let cap = &memory.cap;
-            row(
-                format!(
-                    "Kinesis stalled, cap {} MiB, {} MiB posted: peak RSS",
-                    figure(cap.cap_bytes as f64 / MIB / MIB),
-                    figure(cap.posted_bytes as f64 / MIB / MIB)
-                ),
-                format!(
-                    "{} (+{} MiB over idle, {} dropped)",
-                    mib(cap.peak_kib),
-                    figure(cap.growth_bytes() as f64 / MIB / MIB),
-                    cap.dropped
-                        .map_or_else(|| "?".to_owned(), |dropped| dropped.to_string())
-                ),
-                "growth <= cap + allocator slack",
-                "memory",
-            );
+            for [measure, value, target] in memory.rows() {
+                row(measure, value, &target, "memory");
+            }
         }
         for figures in &self.invocations {
             let strategy = match figures.buffering_timeout_ms {
@@ -181,14 +141,15 @@ impl Results {
                     figures.format
                 ),
                 format!(
-                    "{} ({}; accepted {}/s; {} calls, {} dropped, peak RSS {} MiB)",
+                    "{} ({}; accepted {}/s; {} calls, {} spilled, {} lost, peak RSS {} MiB)",
                     figure(figures.events_per_second),
                     optional(figures.per_second),
                     figure(figures.posted_per_second),
                     figures.calls,
+                    figures.spill_lines,
                     figures
-                        .dropped
-                        .map_or_else(|| "?".to_owned(), |dropped| dropped.to_string()),
+                        .lost
+                        .map_or_else(|| "?".to_owned(), |lost| lost.to_string()),
                     figure(figures.peak_rss_kib as f64 / MIB)
                 ),
                 ">= 100000",

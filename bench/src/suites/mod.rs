@@ -5,6 +5,7 @@ pub mod cost;
 pub mod deployer;
 pub mod invocations;
 pub mod memory;
+pub mod pressure;
 pub mod profile;
 pub mod sizes;
 pub mod throughput;
