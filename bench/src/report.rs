@@ -4,8 +4,8 @@ use crate::machine::Machine;
 use crate::stats::{Summary, figure};
 use crate::suites::{
     cold_start::ColdStart, cost::Cost, deployer::SynthFigures, deployer::UpFigures,
-    invocations::InvocationFigures, memory::MemoryFigures, profile::Profile, sizes::Sizes,
-    throughput::Throughput,
+    faults::FaultFigures, invocations::InvocationFigures, memory::MemoryFigures, profile::Profile,
+    sizes::Sizes, throughput::Throughput,
 };
 use serde::Serialize;
 use std::fmt::Write;
@@ -24,6 +24,8 @@ pub struct Results {
     pub cold_start: Option<ColdStart>,
     /// Memory.
     pub memory: Option<MemoryFigures>,
+    /// Each fault scenario in each record format.
+    pub faults: Vec<FaultFigures>,
     /// Kinesis cost per shape and format.
     pub cost: Vec<Cost>,
     /// Post-runtime duration and latency per strategy and rate.
@@ -51,6 +53,7 @@ impl Results {
             sizes: None,
             cold_start: None,
             memory: None,
+            faults: Vec::new(),
             cost: Vec::new(),
             invocations: Vec::new(),
             throughput: Vec::new(),
@@ -99,6 +102,10 @@ impl Results {
             for [measure, value, target] in memory.rows() {
                 row(measure, value, &target, "memory");
             }
+        }
+        for figures in &self.faults {
+            let [measure, value, target] = figures.row();
+            row(measure, value, &target, "faults");
         }
         for figures in &self.invocations {
             let strategy = match figures.buffering_timeout_ms {

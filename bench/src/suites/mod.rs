@@ -3,6 +3,7 @@
 pub mod cold_start;
 pub mod cost;
 pub mod deployer;
+pub mod faults;
 pub mod invocations;
 pub mod memory;
 pub mod pressure;

@@ -1,13 +1,14 @@
-//! Throughput against a baseline measured in the same run, and memory against the cap
-//! with every event accounted for.
+//! Throughput against a baseline measured in the same run, memory against the cap with
+//! every event accounted for, and a hot shard that must lose nothing.
 //!
 //! They run on the debug build under `cargo test --workspace`, so the limits are loose:
-//! they catch a 3x slowdown, or a buffer that stops honouring its cap or loses an event,
-//! not noise.
+//! they catch a 3x slowdown, a buffer that stops honouring its cap or an event that goes
+//! missing, not noise.
 
 use bench::artifacts::ExtensionLayer;
 use bench::baseline::Baseline;
 use bench::harness;
+use bench::suites::faults::{self, Scenario, Verdict};
 use bench::suites::pressure::{self, MIB, StalledPlan};
 use bench::suites::throughput;
 use std::time::Duration;
@@ -140,4 +141,15 @@ async fn memory_stays_under_its_limits() {
         .shutdown_log
         .expect("the extension logged its counts");
     assert_eq!(log.lost_total(), 0, "{log:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hot_shard_loses_nothing() {
+    let _serial = SERIAL.lock().await;
+    let figures = faults::run(&layer(), Scenario::HotShard, "json")
+        .await
+        .unwrap();
+    eprintln!("guard: {:?}", figures.row());
+    assert_eq!(figures.verdict, Verdict::Met, "{figures:#?}");
+    assert!(figures.failed_entries > 0, "{figures:#?}");
 }
