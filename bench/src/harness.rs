@@ -3,7 +3,7 @@
 
 use crate::artifacts::{EXTENSION_NAME, ExtensionLayer};
 use crate::error::BenchError;
-use sandbox::{Function, Sandbox, SandboxConfig, Script};
+use sandbox::{Function, ProcessReport, Sandbox, SandboxConfig, Script, ShutdownReport};
 use std::net::{Ipv4Addr, SocketAddr};
 use telemetry_kinesis_contract::settings;
 use test_support::fake_kinesis::FakeKinesis;
@@ -140,6 +140,13 @@ fn parse_memory(status: &str) -> Option<Memory> {
     Some(Memory {
         rss_kib: field("VmRSS:")?,
         peak_kib: field("VmHWM:")?,
+    })
+}
+
+/// The extension's process in a shutdown report.
+pub fn extension_process(report: &ShutdownReport) -> Result<&ProcessReport, BenchError> {
+    report.process(EXTENSION_NAME).ok_or_else(|| {
+        BenchError::Timeout("the extension is missing from the shutdown report".to_owned())
     })
 }
 

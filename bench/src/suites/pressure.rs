@@ -183,9 +183,7 @@ pub async fn stalled(
     }
     let report = sandbox.shutdown().await?;
     drained.take(&kinesis);
-    let process = report.process(EXTENSION_NAME).ok_or_else(|| {
-        BenchError::Timeout("the extension is missing from the shutdown report".to_owned())
-    })?;
+    let process = harness::extension_process(&report)?;
     let read_back = accounting::spilled(&process.output);
     let spilled = read_back.complete.then(|| {
         read_back

@@ -16,15 +16,17 @@ use std::time::Duration;
 /// Serialises the guard's tests: they measure, so they must not share the CPUs.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Extension throughput over baseline throughput, as measured on the debug build when
-/// the guard was written (2 CPUs, AMD EPYC; see BENCHMARKS.md), per (format, figure).
-/// `delivered`: events acknowledged by the Kinesis stand-in per second; `accepted`:
-/// events the listener took in (parsed, encoded, buffered) per second. The guard fails
-/// below a third of these.
+/// Extension throughput over baseline throughput, as measured on the debug build (2 CPUs,
+/// AMD EPYC; see BENCHMARKS.md), per (format, figure). `delivered`: events acknowledged by
+/// the Kinesis stand-in per second; `accepted`: events the listener took in (parsed,
+/// encoded, buffered) per second. Measured again once the extension spilled what its cap
+/// evicts instead of dropping it (0.016, 0.11 and 0.055 before): the load outruns delivery,
+/// and the spill lines, written on the same core, come back as `extension` telemetry. The
+/// guard fails below a third of these.
 const EXPECTED_RATIOS: [(&str, Figure, f64); 3] = [
-    ("json", Figure::Delivered, 0.016),
-    ("json", Figure::Accepted, 0.11),
-    ("kpl", Figure::Delivered, 0.055),
+    ("json", Figure::Delivered, 0.007),
+    ("json", Figure::Accepted, 0.05),
+    ("kpl", Figure::Delivered, 0.029),
 ];
 /// The regression factor that fails the guard.
 const SLOWDOWN_LIMIT: f64 = 3.0;

@@ -285,9 +285,7 @@ pub async fn run(
     let report = sandbox.shutdown().await?;
     // Release calls a stalled stand-in still holds.
     kinesis.set_behaviour(Behaviour::Healthy);
-    let process = report.process(EXTENSION_NAME).ok_or_else(|| {
-        BenchError::Timeout("the extension is missing from the shutdown report".to_owned())
-    })?;
+    let process = harness::extension_process(&report)?;
     let spilled = accounting::spilled(&process.output);
     let stream = accounting::stream_payloads(&kinesis.records());
     let counters = kinesis.counters();
