@@ -10,6 +10,9 @@
 
 mod driving;
 mod row;
+mod verdict;
+
+pub use verdict::Verdict;
 
 use crate::accounting::{self, Fates, ShutdownLog};
 use crate::artifacts::{EXTENSION_NAME, ExtensionLayer};
@@ -103,58 +106,6 @@ impl Scenario {
             Self::SlowKinesis => "all on the stream",
         }
     }
-
-    /// Whether `fates` (and the exit) meet the expectation.
-    fn holds(self, figures: &FaultFigures, fates: &Fates) -> bool {
-        let exited_cleanly = figures.exit.as_ref().is_some_and(ExitSummary::success);
-        exited_cleanly
-            && match self {
-                Self::Healthy | Self::HotShard | Self::SlowKinesis => fates.on_stream == fates.sent,
-                Self::HotShardOutage => fates.lost == 0,
-                Self::KinesisDown => fates.spilled == fates.sent,
-                Self::Sigterm => {
-                    fates.lost == 0
-                        && figures
-                            .exit_after_signal_ms
-                            .is_some_and(|ms| ms < EXIT_LIMIT.as_secs_f64() * 1000.0)
-                }
-            }
-    }
-
-    fn verdict(self, figures: &FaultFigures) -> Verdict {
-        if self.holds(figures, &figures.fates) {
-            return Verdict::Met;
-        }
-        // Events the extension spilled after the sandbox stopped capturing its output: the
-        // extension's log counts them as spilled, and no event as lost.
-        let uncaptured = figures.fates.lost.min(figures.spill_lines_not_captured);
-        let logged_no_loss = figures
-            .shutdown_log
-            .is_some_and(|log| log.lost_total() == 0);
-        if uncaptured > 0 && logged_no_loss {
-            let counted = Fates {
-                spilled: figures.fates.spilled + uncaptured,
-                lost: figures.fates.lost - uncaptured,
-                ..figures.fates
-            };
-            if self.holds(figures, &counted) {
-                return Verdict::MetCountingUncapturedSpills;
-            }
-        }
-        Verdict::Missed
-    }
-}
-
-/// Whether a scenario met its expectation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Verdict {
-    /// By the events read back.
-    Met,
-    /// Once the spill lines the sandbox did not capture (counted in the extension's log)
-    /// are counted as spilled.
-    MetCountingUncapturedSpills,
-    /// Not met.
-    Missed,
 }
 
 /// One scenario in one record format.
