@@ -26,9 +26,9 @@ where
     F: Future<Output = S>,
     M: Fn() -> F,
 {
-    /// One PutRecords call from the front of the buffer, cut at `deadline` at the latest.
-    /// An empty buffer counts as delivered.
-    pub(super) async fn send_once(&mut self, deadline: Instant) -> Outcome {
+    /// One PutRecords call from the front of the buffer, cut at `deadline` (if any) at the
+    /// latest. An empty buffer counts as delivered.
+    pub(super) async fn send_once(&mut self, deadline: Option<Instant>) -> Outcome {
         self.report_drops(false);
         let (format, max_bytes) = (self.format, self.max_call_bytes);
         let stream = self.sink.stream();
@@ -105,25 +105,32 @@ where
 async fn bounded<T>(
     call: impl Future<Output = T>,
     limit: Instant,
-    deadline: Instant,
+    deadline: Option<Instant>,
     stop_by: &mut watch::Receiver<Option<Instant>>,
 ) -> Bounded<T> {
     tokio::pin!(call);
     loop {
         let stop = *stop_by.borrow_and_update();
-        let cut_at = stop.map_or(deadline, |stop| deadline.min(stop));
-        let until = limit.min(cut_at);
+        let cut_at = match (deadline, stop) {
+            (Some(deadline), Some(stop)) => Some(deadline.min(stop)),
+            (deadline, stop) => deadline.or(stop),
+        };
+        // The attempt timeout, unless a deadline comes first.
+        let timed_out = cut_at.is_none_or(|cut_at| limit <= cut_at);
+        let until = cut_at.map_or(limit, |cut_at| limit.min(cut_at));
+        let expired = if timed_out {
+            Bounded::TimedOut
+        } else {
+            Bounded::Cut
+        };
         tokio::select! {
             result = &mut call => return Bounded::Done(result),
-            () = tokio::time::sleep_until(until) => {
-                return if until == limit { Bounded::TimedOut } else { Bounded::Cut };
-            }
+            () = tokio::time::sleep_until(until) => return expired,
             changed = stop_by.changed() => {
                 if changed.is_err() {
                     return match tokio::time::timeout_at(until, call).await {
                         Ok(result) => Bounded::Done(result),
-                        Err(_) if until == limit => Bounded::TimedOut,
-                        Err(_) => Bounded::Cut,
+                        Err(_) => expired,
                     };
                 }
             }

@@ -219,6 +219,25 @@ async fn a_slow_kinesis_gets_longer_attempts_instead_of_duplicates() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn in_the_background_too_a_slow_kinesis_gets_longer_attempts() {
+    let (sink, ingest, handle) = setup(&[], Some(Answer::Slow(Duration::from_secs(4))), 1200);
+    handle.set_background(true).await;
+    let mut waited = Duration::ZERO;
+    while !ingest.is_empty() && waited < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        waited += Duration::from_millis(100);
+    }
+    assert!(ingest.is_empty());
+    let calls = sink.calls.lock().unwrap().clone();
+    assert_eq!(
+        calls,
+        [500, 500, 500, 200],
+        "one call cut at 3 s, then none: {calls:?}"
+    );
+    assert_eq!(unique_ids(&sink), 1200);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_stalled_sink_cannot_hold_a_flush_past_its_deadline() {
     let (_sink, ingest, handle) = setup(&[Answer::Stall; 100], None, 10);
     let started = Instant::now();
