@@ -238,16 +238,14 @@ async fn run_suite(
             }
         }
         Suite::Instructions => {
-            let shipped = [Variant {
-                label: "shipped (stripped: no breakdown)".to_owned(),
+            // The shipped binary has no symbols: its total only, beside the builds with
+            // symbols that break it down.
+            let mut builds = vec![Variant {
+                label: "shipped, stripped".to_owned(),
                 binary: layer.binary().to_owned(),
             }];
-            let builds = if options.variants.is_empty() {
-                &shipped[..]
-            } else {
-                &options.variants[..]
-            };
-            for variant in builds {
+            builds.extend(options.variants.iter().cloned());
+            for variant in &builds {
                 for format in ["json", "kpl"] {
                     eprintln!("bench: instructions: {} ({format})", variant.label);
                     results.instructions.push(

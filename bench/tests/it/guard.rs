@@ -1,5 +1,6 @@
-//! Throughput against a baseline measured in the same run, memory against the cap with
-//! every event accounted for, and a hot shard that must lose nothing.
+//! Instructions per event counted by callgrind, throughput against a baseline measured
+//! in the same run, memory against the cap with every event accounted for, and a hot
+//! shard that must lose nothing.
 //!
 //! They run on the debug build under `cargo test --workspace`, so the limits are loose:
 //! they catch a 2x slowdown, a buffer that stops honouring its cap or an event that goes
@@ -9,6 +10,7 @@ use bench::artifacts::ExtensionLayer;
 use bench::baseline::Baseline;
 use bench::harness;
 use bench::suites::faults::{self, Scenario, Verdict};
+use bench::suites::instructions;
 use bench::suites::pressure::{self, MIB, StalledPlan};
 use bench::suites::throughput;
 use std::time::Duration;
@@ -16,19 +18,20 @@ use std::time::Duration;
 /// Serialises the guard's tests: they measure, so they must not share the CPUs.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// The extension's single-core throughput over the baseline's, as measured on the debug
-/// build (2 CPUs, AMD EPYC; see BENCHMARKS.md), per format: the baseline's CPU time per
-/// event divided by the extension's (each the events one core could sustain, so the ratio
-/// is a throughput ratio), with the load paced by delivery. CPU time per event moves far
-/// less with the machine's other load than events per second do. The guard fails below
-/// half of these (a 2x slowdown).
-const EXPECTED_CPU_RATIOS: [(&str, f64); 2] = [("json", 0.044), ("kpl", 0.055)];
-/// Delivered events per second over the baseline's, the same runs: these catch a
-/// regression that waits rather than computes. Looser (3x): events per second depend on
-/// what else the machine runs.
-const EXPECTED_RATE_RATIOS: [(&str, f64); 2] = [("json", 0.030), ("kpl", 0.040)];
-/// The regression factor of the CPU ratio that fails the guard.
+/// Instructions per event of the debug build without SHA-256 (see BENCHMARKS.md), per
+/// format, as callgrind counts them: the same on any machine of this kind whatever else
+/// it runs. The guard fails above twice these (a 2x slowdown of the extension's code).
+const EXPECTED_INSTRUCTIONS: [(&str, f64); 2] = [("json", 89_000.0), ("kpl", 106_000.0)];
+/// The regression factor that fails the instructions guard.
 const SLOWDOWN_LIMIT: f64 = 2.0;
+/// Batches of the two callgrind runs (1,000 events each): one event's cost is their
+/// difference over 1,000 events.
+const CALLGRIND_BATCHES: (usize, usize) = (1, 2);
+/// Delivered events per second over the baseline's (a listener in this process that only
+/// parses), paced runs of the debug build: these catch a regression that waits rather
+/// than computes, which instructions do not show. Loose (3x): events per second depend on
+/// what else the machine runs.
+const EXPECTED_RATE_RATIOS: [(&str, f64); 2] = [("json", 0.069), ("kpl", 0.080)];
 /// The regression factor of the rate ratio that fails the guard.
 const RATE_SLOWDOWN_LIMIT: f64 = 3.0;
 /// Idle peak RSS allowed to the debug build: the release target (10 MiB) plus what the
@@ -55,6 +58,46 @@ fn layer() -> ExtensionLayer {
     ExtensionLayer::new(&binary).unwrap()
 }
 
+fn expected(table: &[(&str, f64)], format: &str) -> f64 {
+    table
+        .iter()
+        .find(|(name, _)| *name == format)
+        .map(|(_, value)| *value)
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instructions_per_event_stay_within_twice_the_measured() {
+    let _serial = SERIAL.lock().await;
+    let layer = layer();
+    let mut failures = Vec::new();
+    for format in ["json", "kpl"] {
+        let figures = instructions::run(layer.binary(), "debug", format, CALLGRIND_BATCHES)
+            .await
+            .unwrap();
+        let measured = figures
+            .without_sha256_per_event
+            .expect("the debug build has symbols");
+        let limit = expected(&EXPECTED_INSTRUCTIONS, format) * SLOWDOWN_LIMIT;
+        eprintln!(
+            "guard: {format}: {measured:.0} instructions per event without SHA-256 ({:.0} in \
+             all), limit {limit:.0}; {:.1} s",
+            figures.per_event, figures.seconds
+        );
+        if measured > limit {
+            failures.push(format!(
+                "{format}: {measured:.0} instructions per event (without SHA-256), over \
+                 {limit:.0}: {:?}",
+                figures.groups
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "instructions per event regressed: {failures:#?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throughput_is_not_grossly_below_the_same_run_baseline() {
     let _serial = SERIAL.lock().await;
@@ -65,7 +108,6 @@ async fn throughput_is_not_grossly_below_the_same_run_baseline() {
         .measure(bodies, throughput::CONNECTIONS, WINDOW)
         .await
         .unwrap();
-    let baseline_cpu = baseline.cpu_per_event.expect("the baseline parsed events");
     let mut failures = Vec::new();
     for format in ["json", "kpl"] {
         let plan = throughput::Plan {
@@ -76,34 +118,20 @@ async fn throughput_is_not_grossly_below_the_same_run_baseline() {
             paced: true,
         };
         let figures = throughput::run(&layer, &plan).await.unwrap();
-        let cpu = figures.cpu_per_event.expect("events were delivered");
-        let cpu_ratio = baseline_cpu.micros / cpu.micros;
-        let rate_ratio = figures.events_per_second / baseline.events_per_second;
+        let ratio = figures.events_per_second / baseline.events_per_second;
         eprintln!(
-            "guard: {format}: delivered {:.0}/s at {:.2} µs/event; baseline {:.0}/s at {:.3} \
-             µs/event; CPU ratio {cpu_ratio:.4}, rate ratio {rate_ratio:.4}",
-            figures.events_per_second, cpu.micros, baseline.events_per_second, baseline_cpu.micros
+            "guard: {format}: delivered {:.0}/s ({:?} µs of CPU per event); baseline {:.0}/s \
+             ({:?}); ratio {ratio:.4}",
+            figures.events_per_second,
+            figures.cpu_per_event.map(|cpu| cpu.micros),
+            baseline.events_per_second,
+            baseline.cpu_per_event.map(|cpu| cpu.micros),
         );
-        let expected = |table: &[(&str, f64)]| {
-            table
-                .iter()
-                .find(|(name, _)| *name == format)
-                .map(|(_, ratio)| *ratio)
-                .unwrap()
-        };
-        let expected_cpu = expected(&EXPECTED_CPU_RATIOS);
-        if cpu_ratio < expected_cpu / SLOWDOWN_LIMIT {
+        let limit = expected(&EXPECTED_RATE_RATIOS, format) / RATE_SLOWDOWN_LIMIT;
+        if ratio < limit {
             failures.push(format!(
-                "{format}: {:.2} µs of CPU per event, {cpu_ratio:.4} of the baseline's \
-                 throughput per core, under {expected_cpu}/{SLOWDOWN_LIMIT}",
-                cpu.micros
-            ));
-        }
-        let expected_rate = expected(&EXPECTED_RATE_RATIOS);
-        if rate_ratio < expected_rate / RATE_SLOWDOWN_LIMIT {
-            failures.push(format!(
-                "{format}: {:.0} events/s delivered, {rate_ratio:.4} of the baseline's, under \
-                 {expected_rate}/{RATE_SLOWDOWN_LIMIT}",
+                "{format}: {:.0} events/s delivered, {ratio:.4} of the baseline's, under \
+                 {limit:.4}",
                 figures.events_per_second
             ));
         }
