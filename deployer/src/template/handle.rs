@@ -3,7 +3,9 @@
 use std::marker::PhantomData;
 
 use super::Expr;
-use super::resources::{Function, KinesisStream, LayerVersion, LogGroup, ManagedPolicy, Role};
+use super::resources::{
+    Bucket, Function, KinesisStream, LayerVersion, LogGroup, ManagedPolicy, Role,
+};
 
 /// A resource of type `R` in a template, by logical ID. Its methods give the intrinsics
 /// that reference the resource, so the logical ID is spelled only where it is defined.
@@ -82,6 +84,30 @@ impl Handle<LogGroup> {
     /// The log group's name.
     pub fn name(&self) -> Expr {
         self.reference()
+    }
+
+    /// The ARN of the log group's streams, `arn:..:log-group:<name>:*`: what `Fn::GetAtt`
+    /// of `Arn` returns, and the resource `logs:CreateLogStream` and `logs:PutLogEvents`
+    /// are authorized on.
+    pub fn streams_arn(&self) -> Expr {
+        self.attribute("Arn")
+    }
+}
+
+impl Handle<Bucket> {
+    /// The bucket's name.
+    pub fn name(&self) -> Expr {
+        self.reference()
+    }
+
+    /// The bucket's ARN.
+    pub fn arn(&self) -> Expr {
+        self.attribute("Arn")
+    }
+
+    /// The ARN of every object in the bucket (`<bucket ARN>/*`).
+    pub fn objects_arn(&self) -> Expr {
+        Expr::sub(format!("${{{}.Arn}}/*", self.logical_id))
     }
 }
 
