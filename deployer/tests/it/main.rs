@@ -15,6 +15,7 @@ mod replay;
 mod replay_delete;
 mod replay_deploy;
 mod synth;
+mod template_scan;
 mod up;
 mod up_failures;
 mod up_support;
