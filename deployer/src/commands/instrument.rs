@@ -1,0 +1,211 @@
+//! `deployer instrument`: add the stack's extension layer, variables and write policy to
+//! functions that already exist, record what was changed on each, and refuse, with the
+//! reason, the functions that cannot take it. `--dry-run` shows the changes only.
+
+use std::sync::Arc;
+
+use crate::aws::Connection;
+use crate::exit::InvalidOption;
+use crate::instrument::apply::{Instrumenter, Prepared};
+use crate::instrument::iam::{Iam, caller_account};
+use crate::instrument::parallel::{DEFAULT_CONCURRENCY, in_parallel, parse_concurrency};
+use crate::instrument::plan::Desired;
+use crate::instrument::progress::Progress;
+use crate::instrument::settings::ExtensionSettingsArgs;
+use crate::instrument::target::{self, TargetArgs};
+use crate::instrument::{FunctionReport, Lambda, Outcome, Patience, RunReport, SelectionArgs};
+use crate::interrupt::{Interrupted, interruptible};
+use crate::output::{confirm, plural};
+use crate::{GlobalArgs, stack};
+
+/// Arguments of `deployer instrument`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(
+    after_help = "Each function gets the stack's layer (replacing an older version of it \
+in place), the stream variable and the settings given, and its role the write policy; a tag \
+records what changed, so `deployer uninstrument` puts back exactly what was there. Running it \
+again changes nothing. Functions that cannot take the extension are left unchanged and named \
+with the reason; the exit code is then 1."
+)]
+pub struct InstrumentArgs {
+    /// Which functions.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Layer, policy and stream instead of the stack's.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Extension settings.
+    #[command(flatten)]
+    pub settings: ExtensionSettingsArgs,
+    /// Also change functions a CloudFormation stack manages (its next update reverts it)
+    #[arg(long)]
+    pub force: bool,
+    /// Show the change each function would get, and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (required without a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Print the result as one JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+    /// Functions worked on at once
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY,
+          value_parser = parse_concurrency)]
+    pub concurrency: usize,
+}
+
+/// What to put on the functions, from the options and the stack.
+async fn instrumenter(
+    connection: &Connection,
+    stack_name: &str,
+    args: &InstrumentArgs,
+    patience: Patience,
+) -> miette::Result<Instrumenter> {
+    let cloudformation = connection.cloudformation();
+    let account = caller_account(&connection.sts(), &patience).await?;
+    let (layer, from_stack) =
+        target::layer(&cloudformation, stack_name, args.target.layer_arn.as_ref()).await?;
+    if layer.region() != connection.region() {
+        return Err(InvalidOption(format!(
+            "the layer {layer} is in region {}, the functions in {}: a function can only use \
+             a layer of its own region",
+            layer.region(),
+            connection.region()
+        ))
+        .into());
+    }
+    let policy = target::policy(
+        &cloudformation,
+        stack_name,
+        args.target.policy_arn.as_deref(),
+    )
+    .await?;
+    let stream = stack::stream(&cloudformation, stack_name, args.target.stream.as_ref()).await?;
+    let lambda = Lambda::new(connection.lambda_configuration(), patience);
+    let layer_architectures = lambda.layer_architectures(&layer).await?;
+    Ok(Instrumenter {
+        lambda,
+        iam: Iam::new(connection.iam(), patience),
+        desired: Arc::new(Desired {
+            stack: stack_name.to_owned(),
+            layer,
+            layer_architectures,
+            policy,
+            variables: args.settings.variables(&stream),
+            account,
+            force: args.force,
+        }),
+        exporting_stack: from_stack.then(|| stack_name.to_owned()),
+    })
+}
+
+/// Reads and plans every function, asks, and changes those that need it.
+async fn instrument(
+    instrumenter: &Instrumenter,
+    functions: Vec<String>,
+    args: &InstrumentArgs,
+    region: &str,
+) -> miette::Result<Vec<FunctionReport>> {
+    let mut progress = Progress::stderr("reading functions", functions.len());
+    let prepared = in_parallel(
+        functions,
+        args.concurrency,
+        |function| {
+            let instrumenter = instrumenter.clone();
+            async move { instrumenter.prepare(&function).await }
+        },
+        |prepared| match prepared {
+            Prepared::Done(report) => Some(report.progress_line()),
+            Prepared::Ready { .. } => None,
+        },
+        &mut progress,
+    )
+    .await;
+    let ready = prepared
+        .iter()
+        .filter(|prepared| matches!(prepared, Prepared::Ready { .. }))
+        .count();
+    let question = format!(
+        "Instrument {} in {region} with layer {}?",
+        plural(ready, "function"),
+        instrumenter.desired.layer
+    );
+    let apply = ready > 0 && !args.dry_run && (args.yes || confirm(question).await?);
+    if ready > 0 && !args.dry_run && !apply {
+        eprintln!("Nothing changed.");
+    }
+    let mut progress = Progress::stderr("instrumenting", if apply { ready } else { 0 });
+    let mut reports = Vec::new();
+    let mut changes = Vec::new();
+    for (index, prepared) in prepared.into_iter().enumerate() {
+        match prepared {
+            Prepared::Done(report) => reports.push((index, report)),
+            Prepared::Ready { function, change } if apply => {
+                changes.push((index, function, change))
+            }
+            Prepared::Ready { function, change } => {
+                let mut report = FunctionReport::new(&function.name, Outcome::WouldInstrument);
+                report.changes = Some((&change).into());
+                reports.push((index, report));
+            }
+        }
+    }
+    let applied = in_parallel(
+        changes,
+        args.concurrency,
+        |(index, function, change)| {
+            let instrumenter = instrumenter.clone();
+            async move { (index, instrumenter.apply(*function, change).await) }
+        },
+        |(_, report)| Some(report.progress_line()),
+        &mut progress,
+    )
+    .await;
+    reports.extend(applied);
+    reports.sort_by_key(|(index, _)| *index);
+    Ok(reports.into_iter().map(|(_, report)| report).collect())
+}
+
+/// Runs `deployer instrument`.
+pub async fn run(global: &GlobalArgs, args: &InstrumentArgs) -> miette::Result<()> {
+    args.selection.required("instrument")?;
+    let connection = crate::aws::connect(&global.aws).await?;
+    args.selection.check(connection.region())?;
+    let stack_name = global.stack_name.as_str();
+    let patience = Patience::default();
+    let work = async {
+        let instrumenter = instrumenter(&connection, stack_name, args, patience).await?;
+        let functions = args
+            .selection
+            .resolve(&instrumenter.lambda, args.concurrency)
+            .await?;
+        if functions.is_empty() {
+            tracing::warn!("no function matches the selection");
+        }
+        let functions = instrument(&instrumenter, functions, args, connection.region()).await?;
+        let desired = &instrumenter.desired;
+        Ok(RunReport {
+            command: "instrument",
+            stack_name: stack_name.to_owned(),
+            region: connection.region().to_owned(),
+            dry_run: args.dry_run,
+            layer_arn: Some(desired.layer.arn()),
+            policy_arn: Some(desired.policy.clone()),
+            stream: desired
+                .variables
+                .get(telemetry_kinesis_contract::settings::STREAM_NAME)
+                .cloned(),
+            functions,
+        })
+    };
+    let report = interruptible(work, || {
+        Interrupted::new(
+            "stopped instrumenting; the functions changed so far keep the change and its record",
+        )
+        .with_hint("run `deployer instrument` again to finish, or `deployer uninstrument` to undo")
+    })
+    .await?;
+    report.print(args.json)?;
+    Ok(report.finish()?)
+}
