@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::aws::Connection;
 use crate::exit::InvalidOption;
-use crate::instrument::apply::{Instrumenter, Prepared};
+use crate::instrument::apply::{Instrumenter, Prepared, unreachable};
 use crate::instrument::iam::{Iam, caller_account};
 use crate::instrument::parallel::{DEFAULT_CONCURRENCY, in_parallel, parse_concurrency};
 use crate::instrument::plan::Desired;
@@ -115,13 +115,11 @@ async fn instrument(
             let instrumenter = instrumenter.clone();
             async move { instrumenter.prepare(&function).await }
         },
-        |prepared| match prepared {
-            Prepared::Done(report) => Some(report.progress_line()),
-            Prepared::Ready { .. } => None,
-        },
+        Prepared::progress_line,
         &mut progress,
     )
     .await;
+    unreachable(&prepared)?;
     let ready = prepared
         .iter()
         .filter(|prepared| matches!(prepared, Prepared::Ready { .. }))
@@ -141,6 +139,7 @@ async fn instrument(
     for (index, prepared) in prepared.into_iter().enumerate() {
         match prepared {
             Prepared::Done(report) => reports.push((index, report)),
+            Prepared::Unreachable(failure) => return Err(failure.into()),
             Prepared::Ready { function, change } if apply => {
                 changes.push((index, function, change))
             }

@@ -52,10 +52,7 @@ async fn uninstrument(
             let uninstrumenter = uninstrumenter.clone();
             async move { uninstrumenter.prepare(&function).await }
         },
-        |prepared| match prepared {
-            Prepared::Done(report) => Some(report.progress_line()),
-            Prepared::Ready { .. } => None,
-        },
+        Prepared::progress_line,
         &mut progress,
     )
     .await;
@@ -64,6 +61,7 @@ async fn uninstrument(
     let mut order = Vec::new();
     for prepared in prepared {
         match prepared {
+            Prepared::Unreachable(failure) => return Err(failure.into()),
             Prepared::Done(report) => {
                 order.push(report.function.clone());
                 reports.push(report);

@@ -13,6 +13,7 @@ use super::plan::{Desired, check, plan};
 use super::refusal::Refusal;
 use super::report::{Changes, FunctionReport, Outcome};
 use super::snippet::template_lines;
+use crate::aws::CallFailure;
 
 /// Reads and plans run this many times in all for a function that keeps changing under us.
 pub const STALE_ATTEMPTS: u32 = 3;
@@ -29,6 +30,37 @@ pub enum Prepared {
     },
     /// Nothing to do: already instrumented, refused, or it could not be read.
     Done(FunctionReport),
+    /// The network failed: not this function's fault, and the run stops.
+    Unreachable(CallFailure),
+}
+
+impl Prepared {
+    /// A function that could not be read: the run stops when the network is at fault.
+    pub fn failed(function: &str, error: FunctionError) -> Self {
+        match error.network() {
+            Some(failure) => Self::Unreachable(failure.clone()),
+            None => Self::Done(failed(function, &error, None)),
+        }
+    }
+
+    /// The progress line of a function done at this stage.
+    pub fn progress_line(&self) -> Option<String> {
+        match self {
+            Self::Done(report) => Some(report.progress_line()),
+            Self::Ready { .. } | Self::Unreachable(_) => None,
+        }
+    }
+}
+
+/// The first network failure among `prepared`, which ends the run.
+pub fn unreachable(prepared: &[Prepared]) -> Result<(), CallFailure> {
+    match prepared.iter().find_map(|prepared| match prepared {
+        Prepared::Unreachable(failure) => Some(failure.clone()),
+        _ => None,
+    }) {
+        Some(failure) => Err(failure),
+        None => Ok(()),
+    }
 }
 
 /// Instruments functions with one stack's layer, variables and policy.
@@ -62,7 +94,7 @@ impl Instrumenter {
     pub async fn prepare(&self, function: &str) -> Prepared {
         let state = match self.lambda.function(function).await {
             Ok(state) => state,
-            Err(error) => return Prepared::Done(failed(function, &error, None)),
+            Err(error) => return Prepared::failed(function, error),
         };
         let record = match check(&state, &self.desired) {
             Ok(record) => record,
@@ -74,7 +106,7 @@ impl Instrumenter {
             .await
         {
             Ok(attached) => attached,
-            Err(error) => return Prepared::Done(failed(&state.name, &error, None)),
+            Err(error) => return Prepared::failed(&state.name, error.into()),
         };
         match plan(&state, &self.desired, record, attached) {
             Err(refusal) => Prepared::Done(self.refused(&state, &refusal)),
@@ -131,6 +163,9 @@ impl Instrumenter {
                             change: planned,
                         } => (function, change) = (*again, planned),
                         Prepared::Done(report) => return report,
+                        Prepared::Unreachable(error) => {
+                            return failed(&function.name, &error, Some(&change));
+                        }
                     }
                 }
                 Err(error) => return failed(&function.name, &error, Some(&change)),

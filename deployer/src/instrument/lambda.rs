@@ -34,12 +34,23 @@ pub enum FunctionError {
     /// It stayed busy with an update.
     #[error("it was still updating after {0} s")]
     Busy(u64),
+    /// Read again after it changed, it could no longer be changed.
+    #[error("it changed meanwhile, and then: {0}")]
+    Replanned(String),
     /// Lambda could not apply the update.
     #[error("Lambda could not apply the update: {0}")]
     UpdateFailed(String),
 }
 
 impl FunctionError {
+    /// The failed call, when the network is at fault (not this function).
+    pub fn network(&self) -> Option<&CallFailure> {
+        match self {
+            Self::Call(failure) if failure.is_network() => Some(failure),
+            _ => None,
+        }
+    }
+
     /// Whether the function changed since it was read, so the change must be planned again.
     pub fn is_stale(&self) -> bool {
         matches!(self, Self::Call(failure) if failure.error_code() == Some(PRECONDITION_FAILED))

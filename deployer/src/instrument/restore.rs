@@ -55,7 +55,7 @@ impl Uninstrumenter {
     pub async fn prepare(&self, function: &str) -> Prepared {
         let state = match self.lambda.function(function).await {
             Ok(state) => state,
-            Err(error) => return Prepared::Done(failed(function, &error, None)),
+            Err(error) => return Prepared::failed(function, error),
         };
         match plan_undo(&state, &self.stack) {
             Err(refusal) => {
@@ -126,10 +126,17 @@ impl Uninstrumenter {
             match self.lambda.update(&ready.function, &ready.change).await {
                 Err(error) if error.is_stale() && attempt < STALE_ATTEMPTS => {
                     attempt += 1;
-                    let Prepared::Ready { function, change } =
-                        self.prepare(&ready.function.arn).await
-                    else {
-                        return (ready, Ok(()));
+                    let (function, change) = match self.prepare(&ready.function.arn).await {
+                        Prepared::Ready { function, change } => (function, change),
+                        Prepared::Unreachable(failure) => return (ready, Err(failure.into())),
+                        // No record any more: someone else finished it.
+                        Prepared::Done(report) if report.outcome == Outcome::NotInstrumented => {
+                            return (ready, Ok(()));
+                        }
+                        Prepared::Done(report) => {
+                            let reason = report.reason.unwrap_or_default();
+                            return (ready, Err(FunctionError::Replanned(reason)));
+                        }
                     };
                     ready.function = *function;
                     // The policy decision stands; only the configuration is read again.
