@@ -28,15 +28,6 @@ again changes nothing. Functions that cannot take the extension are left unchang
 with the reason; the exit code is then 1."
 )]
 pub struct InstrumentArgs {
-    /// Which functions.
-    #[command(flatten)]
-    pub selection: SelectionArgs,
-    /// Layer, policy and stream instead of the stack's.
-    #[command(flatten)]
-    pub target: TargetArgs,
-    /// Extension settings.
-    #[command(flatten)]
-    pub settings: ExtensionSettingsArgs,
     /// Also change functions a CloudFormation stack manages (its next update reverts it)
     #[arg(long)]
     pub force: bool,
@@ -53,6 +44,18 @@ pub struct InstrumentArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY,
           value_parser = parse_concurrency)]
     pub concurrency: usize,
+    /// Which functions.
+    #[command(flatten, next_help_heading = "Functions")]
+    pub selection: SelectionArgs,
+    /// Layer, policy and stream instead of the stack's.
+    #[command(flatten, next_help_heading = "Instead of the stack's outputs")]
+    pub target: TargetArgs,
+    /// Extension settings.
+    #[command(
+        flatten,
+        next_help_heading = "Extension settings (the extension's defaults otherwise)"
+    )]
+    pub settings: ExtensionSettingsArgs,
 }
 
 /// What to put on the functions, from the options and the stack.

@@ -28,9 +28,6 @@ pub const DEFAULT_SINCE: Duration = Duration::from_secs(60 * 60);
 /// Arguments of `deployer status`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct StatusArgs {
-    /// Which functions [default: every function the stack instrumented]
-    #[command(flatten)]
-    pub selection: SelectionArgs,
     /// The current layer version [default: the stack's LayerVersionArn output]
     #[arg(long, value_name = "ARN")]
     pub layer_arn: Option<LayerVersionArn>,
@@ -45,6 +42,12 @@ pub struct StatusArgs {
     /// Print the result as one JSON document on stdout
     #[arg(long)]
     pub json: bool,
+    /// Which functions [default: every function the stack instrumented]
+    #[command(
+        flatten,
+        next_help_heading = "Functions [default: every function the stack instrumented]"
+    )]
+    pub selection: SelectionArgs,
 }
 
 /// The latest event time per function name on `stream` since `start`.

@@ -20,9 +20,6 @@ undone; a policy attached by `instrument` stays while another function on the sa
 still instrumented. Running it again changes nothing."
 )]
 pub struct UninstrumentArgs {
-    /// Which functions.
-    #[command(flatten)]
-    pub selection: SelectionArgs,
     /// Show the change each function would get, and change nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -36,6 +33,9 @@ pub struct UninstrumentArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY,
           value_parser = parse_concurrency)]
     pub concurrency: usize,
+    /// Which functions.
+    #[command(flatten, next_help_heading = "Functions")]
+    pub selection: SelectionArgs,
 }
 
 async fn uninstrument(

@@ -7,6 +7,7 @@ use aws_sdk_lambda::types::Architecture;
 use telemetry_kinesis_contract::settings::{FLUSH, RECORD_FORMAT, STREAM_NAME};
 
 use crate::instrument_support::*;
+use crate::up_support::deployer;
 
 #[tokio::test]
 async fn functions_that_can_take_the_layer_get_it_and_uninstrument_restores_them() {
@@ -206,7 +207,30 @@ async fn a_cloudformation_function_gets_template_lines_unless_forced() {
         .run("instrument", &["--function", &managed, "--yes", "--force"])
         .await;
     assert_eq!(run.code, Some(0), "{run}");
-    assert!(snapshot(&managed).await.layers.contains(&fixture.layer));
+    let instrumented = snapshot(&managed).await;
+    assert!(instrumented.layers.contains(&fixture.layer));
+
+    // Another stack's uninstrument leaves it alone, and says whose it is.
+    let args: Vec<String> = [
+        "--stack-name",
+        "another-stack",
+        "uninstrument",
+        "--function",
+        &managed,
+        "--yes",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let run = deployer(&args, &fixture.world.env()).await;
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(
+        run.stdout.contains(&format!(
+            "refused: stack {} instrumented it",
+            fixture.world.stack
+        )),
+        "{run}"
+    );
+    assert_eq!(snapshot(&managed).await, instrumented);
 }
 
 #[tokio::test]
