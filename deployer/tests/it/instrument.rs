@@ -97,7 +97,10 @@ async fn functions_that_can_take_the_layer_get_it_and_uninstrument_restores_them
     assert_eq!(after.variables[FLUSH], "end");
     assert_eq!(after.variables["APP"], "1");
     assert!(after.tags.contains_key("telemetry-kinesis:instrumented"));
-    assert_eq!(attached(&fixture.role_name).await, [fixture.policy.clone()]);
+    assert_eq!(
+        attached(&fixture.role_name).await,
+        [fixture.policy.as_str()]
+    );
     assert_eq!(
         snapshot(&arm).await,
         before[1],
@@ -277,7 +280,10 @@ async fn a_shared_role_keeps_the_policy_until_its_last_function_is_uninstrumente
         .await;
     assert_eq!(run.code, Some(0), "{run}");
     assert!(run.stdout.contains("3 functions: 3 instrumented"), "{run}");
-    assert_eq!(attached(&fixture.role_name).await, [fixture.policy.clone()]);
+    assert_eq!(
+        attached(&fixture.role_name).await,
+        [fixture.policy.as_str()]
+    );
 
     let run = fixture
         .run(
@@ -291,7 +297,10 @@ async fn a_shared_role_keeps_the_policy_until_its_last_function_is_uninstrumente
             .contains(&format!("policy kept: the role also serves {second}")),
         "{run}"
     );
-    assert_eq!(attached(&fixture.role_name).await, [fixture.policy.clone()]);
+    assert_eq!(
+        attached(&fixture.role_name).await,
+        [fixture.policy.as_str()]
+    );
 
     let run = fixture
         .run("uninstrument", &["--function", &second, "--yes"])
