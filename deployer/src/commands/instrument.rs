@@ -6,16 +6,17 @@ use std::sync::Arc;
 
 use crate::aws::Connection;
 use crate::exit::InvalidOption;
-use crate::instrument::apply::{Instrumenter, Prepared, unreachable};
+use crate::instrument::apply::{Instrumenter, Prepared, prepare_all};
 use crate::instrument::iam::{Iam, caller_account};
-use crate::instrument::parallel::{DEFAULT_CONCURRENCY, in_parallel, parse_concurrency};
+use crate::instrument::parallel::in_parallel;
 use crate::instrument::plan::Desired;
 use crate::instrument::progress::Progress;
+use crate::instrument::run_args::ChangeArgs;
 use crate::instrument::settings::ExtensionSettingsArgs;
 use crate::instrument::target::{self, TargetArgs};
 use crate::instrument::{FunctionReport, Lambda, Outcome, Patience, RunReport, SelectionArgs};
 use crate::interrupt::{Interrupted, interruptible};
-use crate::output::{confirm, plural};
+use crate::output::plural;
 use crate::{GlobalArgs, stack};
 
 /// Arguments of `deployer instrument`.
@@ -31,19 +32,9 @@ pub struct InstrumentArgs {
     /// Also change functions a CloudFormation stack manages (its next update reverts it)
     #[arg(long)]
     pub force: bool,
-    /// Show the change each function would get, and change nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Do not ask for confirmation (required without a terminal)
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// Print the result as one JSON document on stdout
-    #[arg(long)]
-    pub json: bool,
-    /// Functions worked on at once
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY,
-          value_parser = parse_concurrency)]
-    pub concurrency: usize,
+    /// Dry run, confirmation, output, concurrency.
+    #[command(flatten)]
+    pub run: ChangeArgs,
     /// Which functions.
     #[command(flatten, next_help_heading = "Functions")]
     pub selection: SelectionArgs,
@@ -78,12 +69,8 @@ async fn instrumenter(
         ))
         .into());
     }
-    let policy = target::policy(
-        &cloudformation,
-        stack_name,
-        args.target.policy_arn.as_deref(),
-    )
-    .await?;
+    let policy =
+        target::policy(&cloudformation, stack_name, args.target.policy_arn.as_ref()).await?;
     let stream = stack::stream(&cloudformation, stack_name, args.target.stream.as_ref()).await?;
     let lambda = Lambda::new(connection.lambda_configuration(), patience);
     let layer_architectures = lambda.layer_architectures(&layer).await?;
@@ -110,19 +97,11 @@ async fn instrument(
     args: &InstrumentArgs,
     region: &str,
 ) -> miette::Result<Vec<FunctionReport>> {
-    let mut progress = Progress::stderr("reading functions", functions.len());
-    let prepared = in_parallel(
-        functions,
-        args.concurrency,
-        |function| {
-            let instrumenter = instrumenter.clone();
-            async move { instrumenter.prepare(&function).await }
-        },
-        Prepared::progress_line,
-        &mut progress,
-    )
-    .await;
-    unreachable(&prepared)?;
+    let prepared = prepare_all(functions, args.run.concurrency, |function| {
+        let instrumenter = instrumenter.clone();
+        async move { instrumenter.prepare(&function).await }
+    })
+    .await?;
     let ready = prepared
         .iter()
         .filter(|prepared| matches!(prepared, Prepared::Ready { .. }))
@@ -132,10 +111,7 @@ async fn instrument(
         plural(ready, "function"),
         instrumenter.desired.layer
     );
-    let apply = ready > 0 && !args.dry_run && (args.yes || confirm(question).await?);
-    if ready > 0 && !args.dry_run && !apply {
-        eprintln!("Nothing changed.");
-    }
+    let apply = args.run.go_ahead(ready, question).await?;
     let mut progress = Progress::stderr("instrumenting", if apply { ready } else { 0 });
     let mut reports = Vec::new();
     let mut changes = Vec::new();
@@ -155,7 +131,7 @@ async fn instrument(
     }
     let applied = in_parallel(
         changes,
-        args.concurrency,
+        args.run.concurrency,
         |(index, function, change)| {
             let instrumenter = instrumenter.clone();
             async move { (index, instrumenter.apply(*function, change).await) }
@@ -180,18 +156,15 @@ pub async fn run(global: &GlobalArgs, args: &InstrumentArgs) -> miette::Result<(
         let instrumenter = instrumenter(&connection, stack_name, args, patience).await?;
         let functions = args
             .selection
-            .resolve(&instrumenter.lambda, args.concurrency)
+            .resolve(&instrumenter.lambda, args.run.concurrency)
             .await?;
-        if functions.is_empty() {
-            tracing::warn!("no function matches the selection");
-        }
         let functions = instrument(&instrumenter, functions, args, connection.region()).await?;
         let desired = &instrumenter.desired;
         Ok(RunReport {
             command: "instrument",
             stack_name: stack_name.to_owned(),
             region: connection.region().to_owned(),
-            dry_run: args.dry_run,
+            dry_run: args.run.dry_run,
             layer_arn: Some(desired.layer.arn()),
             policy_arn: Some(desired.policy.clone()),
             stream: desired
@@ -208,6 +181,6 @@ pub async fn run(global: &GlobalArgs, args: &InstrumentArgs) -> miette::Result<(
         .with_hint("run `deployer instrument` again to finish, or `deployer uninstrument` to undo")
     })
     .await?;
-    report.print(args.json)?;
+    report.print(args.run.json)?;
     Ok(report.finish()?)
 }

@@ -3,14 +3,13 @@
 //! everything else as it is. `--dry-run` shows the changes only.
 
 use crate::GlobalArgs;
-use crate::instrument::apply::Prepared;
+use crate::instrument::apply::{Prepared, prepare_all};
 use crate::instrument::iam::Iam;
-use crate::instrument::parallel::{DEFAULT_CONCURRENCY, in_parallel, parse_concurrency};
-use crate::instrument::progress::Progress;
 use crate::instrument::restore::{Ready, Uninstrumenter};
+use crate::instrument::run_args::ChangeArgs;
 use crate::instrument::{FunctionReport, Lambda, Outcome, Patience, RunReport, SelectionArgs};
 use crate::interrupt::{Interrupted, interruptible};
-use crate::output::{confirm, plural};
+use crate::output::plural;
 
 /// Arguments of `deployer uninstrument`.
 #[derive(Debug, Clone, clap::Args)]
@@ -20,19 +19,9 @@ undone; a policy attached by `instrument` stays while another function on the sa
 still instrumented. Running it again changes nothing."
 )]
 pub struct UninstrumentArgs {
-    /// Show the change each function would get, and change nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Do not ask for confirmation (required without a terminal)
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// Print the result as one JSON document on stdout
-    #[arg(long)]
-    pub json: bool,
-    /// Functions worked on at once
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY,
-          value_parser = parse_concurrency)]
-    pub concurrency: usize,
+    /// Dry run, confirmation, output, concurrency.
+    #[command(flatten)]
+    pub run: ChangeArgs,
     /// Which functions.
     #[command(flatten, next_help_heading = "Functions")]
     pub selection: SelectionArgs,
@@ -44,18 +33,11 @@ async fn uninstrument(
     args: &UninstrumentArgs,
     region: &str,
 ) -> miette::Result<Vec<FunctionReport>> {
-    let mut progress = Progress::stderr("reading functions", functions.len());
-    let prepared = in_parallel(
-        functions,
-        args.concurrency,
-        |function| {
-            let uninstrumenter = uninstrumenter.clone();
-            async move { uninstrumenter.prepare(&function).await }
-        },
-        Prepared::progress_line,
-        &mut progress,
-    )
-    .await;
+    let prepared = prepare_all(functions, args.run.concurrency, |function| {
+        let uninstrumenter = uninstrumenter.clone();
+        async move { uninstrumenter.prepare(&function).await }
+    })
+    .await?;
     let mut reports = Vec::new();
     let mut ready = Vec::new();
     let mut order = Vec::new();
@@ -81,10 +63,7 @@ async fn uninstrument(
         "Uninstrument {} in {region}?",
         plural(ready.len(), "function")
     );
-    let apply = !ready.is_empty() && !args.dry_run && (args.yes || confirm(question).await?);
-    if !ready.is_empty() && !args.dry_run && !apply {
-        eprintln!("Nothing changed.");
-    }
+    let apply = args.run.go_ahead(ready.len(), question).await?;
     if apply {
         reports.extend(uninstrumenter.apply(ready, &inherited).await);
     } else {
@@ -109,22 +88,19 @@ pub async fn run(global: &GlobalArgs, args: &UninstrumentArgs) -> miette::Result
         lambda: Lambda::new(connection.lambda_configuration(), patience),
         iam: Iam::new(connection.iam(), patience),
         stack: global.stack_name.clone(),
-        concurrency: args.concurrency,
+        concurrency: args.run.concurrency,
     };
     let work = async {
         let functions = args
             .selection
-            .resolve(&uninstrumenter.lambda, args.concurrency)
+            .resolve(&uninstrumenter.lambda, args.run.concurrency)
             .await?;
-        if functions.is_empty() {
-            tracing::warn!("no function matches the selection");
-        }
         let functions = uninstrument(&uninstrumenter, functions, args, connection.region()).await?;
         Ok(RunReport {
             command: "uninstrument",
             stack_name: global.stack_name.clone(),
             region: connection.region().to_owned(),
-            dry_run: args.dry_run,
+            dry_run: args.run.dry_run,
             layer_arn: None,
             policy_arn: None,
             stream: None,
@@ -136,6 +112,6 @@ pub async fn run(global: &GlobalArgs, args: &UninstrumentArgs) -> miette::Result
             .with_hint("run `deployer uninstrument` again to finish")
     })
     .await?;
-    report.print(args.json)?;
+    report.print(args.run.json)?;
     Ok(report.finish()?)
 }

@@ -4,12 +4,15 @@
 //! layers and variables, waiting for Lambda to apply them. A function changed by someone
 //! else between the read and the update is read and planned again.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use super::function::{Change, FunctionState, PolicyAction};
 use super::iam::Iam;
 use super::lambda::{FunctionError, Lambda};
+use super::parallel::in_parallel;
 use super::plan::{Desired, check, plan};
+use super::progress::Progress;
 use super::refusal::Refusal;
 use super::report::{Changes, FunctionReport, Outcome};
 use super::snippet::template_lines;
@@ -52,14 +55,32 @@ impl Prepared {
     }
 }
 
-/// The first network failure among `prepared`, which ends the run.
-pub fn unreachable(prepared: &[Prepared]) -> Result<(), CallFailure> {
+/// Reads and plans every function with `prepare`, `concurrency` at a time, with progress;
+/// the first network failure ends the run.
+pub async fn prepare_all<F, Fut>(
+    functions: Vec<String>,
+    concurrency: usize,
+    prepare: F,
+) -> Result<Vec<Prepared>, CallFailure>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Prepared> + Send + 'static,
+{
+    let mut progress = Progress::stderr("reading functions", functions.len());
+    let prepared = in_parallel(
+        functions,
+        concurrency,
+        prepare,
+        Prepared::progress_line,
+        &mut progress,
+    )
+    .await;
     match prepared.iter().find_map(|prepared| match prepared {
         Prepared::Unreachable(failure) => Some(failure.clone()),
         _ => None,
     }) {
         Some(failure) => Err(failure),
-        None => Ok(()),
+        None => Ok(prepared),
     }
 }
 

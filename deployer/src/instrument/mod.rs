@@ -8,7 +8,7 @@
 //! extension's variables as options), [`report`] and [`status`] (what people read).
 //!
 //! I/O shells: [`lambda`] and [`iam`] (the calls, with [`retry`]'s patience), [`selection`]
-//! (which functions), [`target`] (the stack's layer, policy and stream), [`apply`] and
+//! (which functions) and [`run_args`] (how a changing run behaves), [`target`] (the stack's layer, policy and stream), [`apply`] and
 //! [`restore`] (changing functions), [`heirs`] (shared roles), [`parallel`] and
 //! [`progress`] (many functions at once, on a terminal or in a log).
 
@@ -26,6 +26,7 @@ pub mod refusal;
 pub mod report;
 pub mod restore;
 pub mod retry;
+pub mod run_args;
 pub mod runtimes;
 pub mod selection;
 pub mod settings;

@@ -92,8 +92,21 @@ impl SelectionArgs {
     }
 
     /// The functions selected, by name or ARN: the named ones as given, else every function
-    /// of the region whose name and tags match (all of them when nothing filters).
+    /// of the region whose name and tags match (all of them when nothing filters). Says so
+    /// when none matches.
     pub async fn resolve(
+        &self,
+        lambda: &Lambda,
+        concurrency: usize,
+    ) -> Result<Vec<String>, CallFailure> {
+        let selected = self.select(lambda, concurrency).await?;
+        if selected.is_empty() && !self.is_empty() {
+            tracing::warn!("no function matches the selection");
+        }
+        Ok(selected)
+    }
+
+    async fn select(
         &self,
         lambda: &Lambda,
         concurrency: usize,

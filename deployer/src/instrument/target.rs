@@ -63,6 +63,32 @@ pub enum TargetError {
     Call(#[from] CallFailure),
 }
 
+/// `given`, else the stack's output `key` parsed by `parse`; the flag says whether it came
+/// from the stack. `instead` is the option that gives it, which errors suggest.
+async fn given_or_output<T>(
+    cloudformation: &Client,
+    stack_name: &str,
+    given: Option<&T>,
+    key: &'static str,
+    instead: &'static str,
+    parse: impl Fn(&str) -> Result<T, InvalidArn>,
+) -> Result<(T, bool), TargetError>
+where
+    T: Clone,
+{
+    if let Some(value) = given {
+        return Ok((value.clone(), false));
+    }
+    let value = stack::output(cloudformation, stack_name, key, instead).await?;
+    let parsed = parse(&value).map_err(|error| TargetError::BadOutput {
+        stack: stack_name.to_owned(),
+        key,
+        error,
+        instead,
+    })?;
+    Ok((parsed, true))
+}
+
 /// The layer version: `given`, else the stack's output. The flag says whether it came from
 /// the stack.
 pub async fn layer(
@@ -70,52 +96,39 @@ pub async fn layer(
     stack_name: &str,
     given: Option<&LayerVersionArn>,
 ) -> Result<(LayerVersionArn, bool), TargetError> {
-    if let Some(layer) = given {
-        return Ok((layer.clone(), false));
-    }
-    let instead = "--layer-arn ARN";
-    let value = stack::output(
+    given_or_output(
         cloudformation,
         stack_name,
+        given,
         outputs::LAYER_VERSION_ARN,
-        instead,
+        "--layer-arn ARN",
+        str::parse,
     )
-    .await?;
-    let layer = value.parse().map_err(|error| TargetError::BadOutput {
-        stack: stack_name.to_owned(),
-        key: outputs::LAYER_VERSION_ARN,
-        error,
-        instead,
-    })?;
-    Ok((layer, true))
+    .await
 }
 
 /// The write policy: `given`, else the stack's output.
 pub async fn policy(
     cloudformation: &Client,
     stack_name: &str,
-    given: Option<&str>,
+    given: Option<&String>,
 ) -> Result<String, TargetError> {
-    if let Some(policy) = given {
-        return Ok(policy.to_owned());
-    }
-    let instead = "--policy-arn ARN";
-    let value = stack::output(
+    let parse = |value: &str| {
+        parse_policy_arn(value).map_err(|_| InvalidArn {
+            value: value.to_owned(),
+            expected: "a managed policy ARN",
+        })
+    };
+    let (policy, _) = given_or_output(
         cloudformation,
         stack_name,
+        given,
         outputs::WRITE_POLICY_ARN,
-        instead,
+        "--policy-arn ARN",
+        parse,
     )
     .await?;
-    parse_policy_arn(&value).map_err(|_| TargetError::BadOutput {
-        stack: stack_name.to_owned(),
-        key: outputs::WRITE_POLICY_ARN,
-        error: InvalidArn {
-            value,
-            expected: "a managed policy ARN",
-        },
-        instead,
-    })
+    Ok(policy)
 }
 
 #[cfg(test)]

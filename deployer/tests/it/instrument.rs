@@ -266,14 +266,7 @@ async fn a_shared_role_keeps_the_policy_until_its_last_function_is_uninstrumente
         )
         .await;
     assert_eq!(run.code, Some(0), "{run}");
-    let report = run.json();
-    let names: Vec<&str> = report["functions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|entry| entry["function"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, [tagged.as_str()], "{run}");
+    assert_eq!(names(&run.json()), [tagged.as_str()], "{run}");
 
     let run = fixture
         .run("instrument", &["--functions-regex", &regex, "--yes"])

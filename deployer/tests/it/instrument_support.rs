@@ -241,3 +241,13 @@ pub fn entry<'a>(report: &'a serde_json::Value, function: &str) -> &'a serde_jso
         .find(|entry| entry["function"] == function)
         .unwrap_or_else(|| panic!("{function} not in {report:#}"))
 }
+
+/// The functions of a `--json` report, in its order.
+pub fn names(report: &serde_json::Value) -> Vec<String> {
+    report["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["function"].as_str().unwrap().to_owned())
+        .collect()
+}

@@ -61,17 +61,9 @@ async fn status_shows_layer_versions_and_last_events() {
     let run = status(fixture.layer.clone()).await;
     assert_eq!(run.code, Some(0), "{run}");
     let report = run.json();
-    let names: Vec<&str> = report["functions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|row| row["function"].as_str().unwrap())
-        .collect();
-    assert!(
-        names.contains(&fresh.as_str()) && names.contains(&quiet.as_str()),
-        "{run}"
-    );
-    assert!(!names.contains(&bystander.as_str()), "{run}");
+    let names = names(&report);
+    assert!(names.contains(&fresh) && names.contains(&quiet), "{run}");
+    assert!(!names.contains(&bystander), "{run}");
     assert_eq!(entry(&report, &fresh)["layer"], "current", "{run}");
     assert_eq!(entry(&report, &fresh)["last_event"], time, "{run}");
     assert_eq!(
