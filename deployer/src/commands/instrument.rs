@@ -11,6 +11,7 @@ use crate::instrument::iam::{Iam, caller_account};
 use crate::instrument::parallel::in_parallel;
 use crate::instrument::plan::Desired;
 use crate::instrument::progress::Progress;
+use crate::instrument::report::preview;
 use crate::instrument::run_args::ChangeArgs;
 use crate::instrument::settings::ExtensionSettingsArgs;
 use crate::instrument::target::{self, TargetArgs};
@@ -111,7 +112,11 @@ async fn instrument(
         plural(ready, "function"),
         instrumenter.desired.layer
     );
-    let apply = args.run.go_ahead(ready, question).await?;
+    let details = preview(prepared.iter().filter_map(|prepared| match prepared {
+        Prepared::Ready { function, change } => Some((function.name.as_str(), change)),
+        _ => None,
+    }));
+    let apply = args.run.go_ahead(ready, &details, question).await?;
     let mut progress = Progress::stderr("instrumenting", if apply { ready } else { 0 });
     let mut reports = Vec::new();
     let mut changes = Vec::new();

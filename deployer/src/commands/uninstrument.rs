@@ -5,6 +5,7 @@
 use crate::GlobalArgs;
 use crate::instrument::apply::{Prepared, prepare_all};
 use crate::instrument::iam::Iam;
+use crate::instrument::report::preview;
 use crate::instrument::restore::{Ready, Uninstrumenter};
 use crate::instrument::run_args::ChangeArgs;
 use crate::instrument::{FunctionReport, Lambda, Outcome, Patience, RunReport, SelectionArgs};
@@ -63,7 +64,12 @@ async fn uninstrument(
         "Uninstrument {} in {region}?",
         plural(ready.len(), "function")
     );
-    let apply = args.run.go_ahead(ready.len(), question).await?;
+    let details = preview(
+        ready
+            .iter()
+            .map(|ready| (ready.function.name.as_str(), &ready.change)),
+    );
+    let apply = args.run.go_ahead(ready.len(), &details, question).await?;
     if apply {
         reports.extend(uninstrumenter.apply(ready, &inherited).await);
     } else {

@@ -243,6 +243,25 @@ fn write_changes(f: &mut fmt::Formatter<'_>, changes: &Changes) -> fmt::Result {
     }
 }
 
+/// The changes about to be made, by function, shown before asking whether to make them.
+pub fn preview<'a>(changes: impl IntoIterator<Item = (&'a str, &'a Change)>) -> String {
+    struct Preview(Vec<(String, Changes)>);
+    impl fmt::Display for Preview {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            for (function, changes) in &self.0 {
+                writeln!(f, "{function}")?;
+                write_changes(f, changes)?;
+            }
+            Ok(())
+        }
+    }
+    let changes = changes
+        .into_iter()
+        .map(|(function, change)| (function.to_owned(), Changes::from(change)))
+        .collect();
+    Preview(changes).to_string()
+}
+
 impl fmt::Display for RunReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for function in &self.functions {

@@ -201,26 +201,47 @@ impl Uninstrumenter {
             }
         }
 
-        let mut reports = Vec::new();
-        for (ready, result) in restored {
-            let role_error = role_errors.get(&ready.function.role);
-            let result = match (result, role_error) {
-                (Err(error), _) => Err(error.to_string()),
-                (Ok(()), Some(error)) if ready.change.policy.is_some() => Err(error.clone()),
-                (Ok(()), _) => self
-                    .lambda
-                    .untag(&ready.function.arn, &ready.change.remove_tags)
-                    .await
-                    .map_err(|error| error.to_string()),
-            };
-            let mut report = match result {
-                Ok(()) => FunctionReport::new(&ready.function.name, Outcome::Uninstrumented),
-                Err(error) => failed(&ready.function.name, &error, None),
-            };
-            report.changes = Some(Changes::from(&ready.change));
-            report.notes = ready.notes;
-            reports.push(report);
-        }
-        reports
+        // The records go last, a few at a time: a function whose work is not done keeps its
+        // record, so running uninstrument again finishes it.
+        let finishing: Vec<(Ready, Result<(), String>)> = restored
+            .into_iter()
+            .map(|(ready, result)| {
+                let result = match (result, role_errors.get(&ready.function.role)) {
+                    (Err(error), _) => Err(error.to_string()),
+                    (Ok(()), Some(error)) if ready.change.policy.is_some() => Err(error.clone()),
+                    (Ok(()), _) => Ok(()),
+                };
+                (ready, result)
+            })
+            .collect();
+        let mut progress = Progress::stderr("removing records", finishing.len());
+        in_parallel(
+            finishing,
+            self.concurrency,
+            |(ready, result)| {
+                let lambda = self.lambda.clone();
+                async move {
+                    let result = match result {
+                        Ok(()) => lambda
+                            .untag(&ready.function.arn, &ready.change.remove_tags)
+                            .await
+                            .map_err(|error| error.to_string()),
+                        Err(error) => Err(error),
+                    };
+                    let mut report = match result {
+                        Ok(()) => {
+                            FunctionReport::new(&ready.function.name, Outcome::Uninstrumented)
+                        }
+                        Err(error) => failed(&ready.function.name, &error, None),
+                    };
+                    report.changes = Some(Changes::from(&ready.change));
+                    report.notes = ready.notes;
+                    report
+                }
+            },
+            |report| Some(report.progress_line()),
+            &mut progress,
+        )
+        .await
     }
 }

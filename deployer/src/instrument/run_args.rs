@@ -2,7 +2,7 @@
 //! decision they make together: whether to go ahead.
 
 use super::parallel::{DEFAULT_CONCURRENCY, parse_concurrency};
-use crate::output::confirm;
+use crate::output::confirm_after;
 
 /// How a run that changes functions behaves.
 #[derive(Debug, Clone, clap::Args)]
@@ -24,13 +24,18 @@ pub struct ChangeArgs {
 
 impl ChangeArgs {
     /// Whether to change the `count` functions that need it: not on a dry run, else with
-    /// `--yes` or when the person at the terminal says yes to `question` (without a terminal
-    /// and without `--yes`, the run stops with exit 2).
-    pub async fn go_ahead(&self, count: usize, question: String) -> miette::Result<bool> {
+    /// `--yes` or when the person at the terminal, shown `details`, says yes to `question`
+    /// (without a terminal and without `--yes`, the run stops with exit 2).
+    pub async fn go_ahead(
+        &self,
+        count: usize,
+        details: &str,
+        question: String,
+    ) -> miette::Result<bool> {
         if count == 0 || self.dry_run {
             return Ok(false);
         }
-        if self.yes || confirm(question).await? {
+        if self.yes || confirm_after(details, question).await? {
             return Ok(true);
         }
         eprintln!("Nothing changed.");

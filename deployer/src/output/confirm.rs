@@ -15,6 +15,11 @@ pub fn is_yes(answer: &str) -> bool {
 /// Asks `text` on the terminal, or refuses without one. The answer is read on a blocking
 /// thread so that Ctrl-C at the prompt interrupts the run.
 pub async fn confirm(text: String) -> miette::Result<bool> {
+    confirm_after("", text).await
+}
+
+/// [`confirm`], showing `details` (what would change) above the question.
+pub async fn confirm_after(details: &str, text: String) -> miette::Result<bool> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(ConfirmationRequired {
             action: text.trim_end_matches('?').to_owned(),
@@ -22,7 +27,7 @@ pub async fn confirm(text: String) -> miette::Result<bool> {
         .into());
     }
     let mut stderr = std::io::stderr();
-    write!(stderr, "{text} [y/N] ").into_diagnostic()?;
+    write!(stderr, "{details}{text} [y/N] ").into_diagnostic()?;
     stderr.flush().into_diagnostic()?;
     let answer = tokio::task::spawn_blocking(|| {
         let mut answer = String::new();
