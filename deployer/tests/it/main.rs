@@ -4,6 +4,8 @@
 mod cli;
 mod destroy;
 mod exit_codes;
+mod instrument;
+mod instrument_support;
 mod invoke;
 mod invoke_support;
 mod logs;
@@ -16,6 +18,8 @@ mod recover_end_to_end;
 mod replay;
 mod replay_delete;
 mod replay_deploy;
+mod replay_instrument;
+mod status;
 mod synth;
 mod up;
 mod up_failures;
