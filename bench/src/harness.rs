@@ -3,13 +3,16 @@
 
 use crate::artifacts::{EXTENSION_NAME, ExtensionLayer};
 use crate::error::BenchError;
-use sandbox::{Function, Sandbox, SandboxConfig, Script};
+use sandbox::{Function, ProcessReport, Sandbox, SandboxConfig, Script, ShutdownReport};
 use std::net::{Ipv4Addr, SocketAddr};
 use telemetry_kinesis_contract::settings;
 use test_support::fake_kinesis::FakeKinesis;
 
 /// The stream name the extension is given.
 pub const STREAM: &str = "bench-stream";
+/// A variable of the benchmark's own environment whose value, when set, becomes the
+/// extension's `RUST_LOG` (for evidence: `BENCH_EXTENSION_LOG=debug scripts/bench ...`).
+pub const EXTENSION_LOG: &str = "BENCH_EXTENSION_LOG";
 
 /// How to run the extension.
 #[derive(Debug, Clone)]
@@ -72,6 +75,11 @@ pub async fn start(layer: &ExtensionLayer, setup: Setup) -> Result<Running, Benc
         .env(settings::LISTENER_HOST, "127.0.0.1")
         .env(settings::LISTENER_PORT, port.to_string())
         .envs(setup.env)
+        .envs(
+            std::env::var(EXTENSION_LOG)
+                .ok()
+                .map(|directive| ("RUST_LOG".to_owned(), directive)),
+        )
         .with_freeze(setup.freeze);
     let mut sandbox = Sandbox::start(config).await?;
     if setup.first_invoke {
@@ -135,19 +143,20 @@ fn parse_memory(status: &str) -> Option<Memory> {
     })
 }
 
-/// A number from the extension's shutdown log line (`dropped_buffer_full=N` and the
-/// like), if it logged one.
-pub fn logged_count(lines: &[String], field: &str) -> Option<u64> {
-    let prefix = format!("{field}=");
-    lines.iter().rev().find_map(|line| {
-        line.split_whitespace()
-            .find_map(|word| word.strip_prefix(prefix.as_str()))
-            .and_then(|value| {
-                value
-                    .trim_matches(|c: char| !c.is_ascii_digit())
-                    .parse()
-                    .ok()
-            })
+/// The extension's process in a shutdown report.
+pub fn extension_process(report: &ShutdownReport) -> Result<&ProcessReport, BenchError> {
+    report.process(EXTENSION_NAME).ok_or_else(|| {
+        BenchError::Timeout("the extension is missing from the shutdown report".to_owned())
+    })
+}
+
+/// Whether process `pid` has exited: gone, or a zombie not yet reaped.
+pub fn exited(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+        // The state follows the command name, which is in parentheses and may hold spaces.
+        stat.rfind(')')
+            .and_then(|end| stat[end + 1..].split_whitespace().next())
+            .is_some_and(|state| state == "Z" || state == "X")
     })
 }
 
@@ -156,7 +165,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_memory_and_logged_counts() {
+    fn reads_memory_and_exits() {
         let status = "Name:\tx\nVmHWM:\t  5000 kB\nVmRSS:\t  4000 kB\n";
         assert_eq!(
             parse_memory(status),
@@ -165,10 +174,7 @@ mod tests {
                 peak_kib: 5000
             })
         );
-        let lines = vec![
-            "INFO shutdown: 3 events undelivered reason=spindown undelivered=3 dropped_buffer_full=1234 x=1".to_owned(),
-        ];
-        assert_eq!(logged_count(&lines, "dropped_buffer_full"), Some(1234));
-        assert_eq!(logged_count(&lines, "missing"), None);
+        assert!(!exited(std::process::id()));
+        assert!(exited(u32::MAX));
     }
 }

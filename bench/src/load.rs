@@ -1,5 +1,7 @@
 //! The load generator: POSTs Telemetry API batch bodies to the extension's listener over
-//! kept-alive loopback connections, as fast as the listener answers.
+//! kept-alive loopback connections, as fast as the listener answers. A batch the listener
+//! refuses (503: no room in its memory budget yet) or whose connection breaks is sent
+//! again, as Lambda retries, over a new connection.
 
 use crate::error::BenchError;
 use bytes::Bytes;
@@ -8,12 +10,17 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 /// The Telemetry API path Lambda posts to (any path is accepted by the listener).
 const PATH: &str = "/";
+/// Pause before a refused batch is sent again.
+pub const RETRY_PAUSE: Duration = Duration::from_millis(100);
+/// How long one batch is retried before the run fails.
+pub const RETRY_LIMIT: Duration = Duration::from_secs(60);
 
 /// One kept-alive HTTP/1 connection to the listener.
 pub struct Connection {
@@ -44,6 +51,16 @@ impl Connection {
 
     /// POSTs one batch body and waits for the answer, which must be 200.
     pub async fn post(&mut self, body: Bytes) -> Result<(), BenchError> {
+        let status = self.send(body).await?;
+        if status == http::StatusCode::OK {
+            Ok(())
+        } else {
+            Err(BenchError::Post(format!("status {status}")))
+        }
+    }
+
+    /// POSTs one batch body and returns the answer's status.
+    pub async fn send(&mut self, body: Bytes) -> Result<http::StatusCode, BenchError> {
         let request = http::Request::post(PATH)
             .header(http::header::HOST, self.address.to_string())
             .header(http::header::CONTENT_TYPE, "application/json")
@@ -60,11 +77,42 @@ impl Connection {
             .map_err(|error| BenchError::Post(error.to_string()))?;
         let status = response.status();
         let _ = response.into_body().collect().await;
-        if status == http::StatusCode::OK {
-            Ok(())
-        } else {
-            Err(BenchError::Post(format!("status {status}")))
+        Ok(status)
+    }
+}
+
+/// Delivers one batch the way Lambda does: POSTed until the listener answers 200, again
+/// after a refusal or a broken connection (over a new one), for [`RETRY_LIMIT`] at most.
+/// Returns how many attempts failed.
+pub async fn deliver(
+    connection: &mut Option<Connection>,
+    address: SocketAddr,
+    body: &Bytes,
+) -> Result<u64, BenchError> {
+    let give_up = Instant::now() + RETRY_LIMIT;
+    let mut failed = 0;
+    loop {
+        let outcome = match connection {
+            Some(open) => open.send(body.clone()).await,
+            None => match Connection::open(address).await {
+                Ok(open) => connection.insert(open).send(body.clone()).await,
+                Err(error) => Err(error),
+            },
+        };
+        let error = match outcome {
+            Ok(http::StatusCode::OK) => return Ok(failed),
+            Ok(status) => format!("status {status}"),
+            Err(error) => error.to_string(),
+        };
+        failed += 1;
+        // A refused body may be left unread: the listener closes such connections.
+        *connection = None;
+        if Instant::now() >= give_up {
+            return Err(BenchError::Post(format!(
+                "a batch was not accepted within {RETRY_LIMIT:?}: {error}"
+            )));
         }
+        tokio::time::sleep(RETRY_PAUSE).await;
     }
 }
 
@@ -73,6 +121,8 @@ impl Connection {
 pub struct Posted {
     /// Batches answered 200.
     pub batches: usize,
+    /// Attempts refused (or broken) and retried.
+    pub retried: u64,
 }
 
 /// POSTs every body once, over `connections` connections in parallel (each takes the next
@@ -83,23 +133,26 @@ pub async fn post_all(
     connections: usize,
 ) -> Result<Posted, BenchError> {
     let next = Arc::new(AtomicUsize::new(0));
+    let retried = Arc::new(AtomicU64::new(0));
     let mut tasks = JoinSet::new();
     for _ in 0..connections.max(1) {
         let bodies = Arc::clone(&bodies);
         let next = Arc::clone(&next);
+        let retried = Arc::clone(&retried);
         tasks.spawn(async move {
-            let mut connection = Connection::open(address).await?;
+            let mut connection = Some(Connection::open(address).await?);
             let mut sent = 0;
             loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 let Some(body) = bodies.get(index) else { break };
-                connection.post(body.clone()).await?;
+                let failed = deliver(&mut connection, address, body).await?;
+                retried.fetch_add(failed, Ordering::Relaxed);
                 sent += 1;
             }
             Ok::<usize, BenchError>(sent)
         });
     }
-    join_counts(tasks).await
+    join_counts(tasks, &retried).await
 }
 
 /// POSTs `bodies` round and round over `connections` connections until `until`.
@@ -109,30 +162,38 @@ pub async fn post_until(
     connections: usize,
     until: Instant,
 ) -> Result<Posted, BenchError> {
+    let retried = Arc::new(AtomicU64::new(0));
     let mut tasks = JoinSet::new();
     for offset in 0..connections.max(1) {
         let bodies = Arc::clone(&bodies);
+        let retried = Arc::clone(&retried);
         tasks.spawn(async move {
-            let mut connection = Connection::open(address).await?;
+            let mut connection = Some(Connection::open(address).await?);
             let mut sent = 0;
             let mut index = offset;
             while Instant::now() < until && !bodies.is_empty() {
-                connection
-                    .post(bodies[index % bodies.len()].clone())
-                    .await?;
+                let body = &bodies[index % bodies.len()];
+                let failed = deliver(&mut connection, address, body).await?;
+                retried.fetch_add(failed, Ordering::Relaxed);
                 index += 1;
                 sent += 1;
             }
             Ok::<usize, BenchError>(sent)
         });
     }
-    join_counts(tasks).await
+    join_counts(tasks, &retried).await
 }
 
-async fn join_counts(mut tasks: JoinSet<Result<usize, BenchError>>) -> Result<Posted, BenchError> {
+async fn join_counts(
+    mut tasks: JoinSet<Result<usize, BenchError>>,
+    retried: &AtomicU64,
+) -> Result<Posted, BenchError> {
     let mut batches = 0;
     while let Some(joined) = tasks.join_next().await {
         batches += joined.map_err(|error| BenchError::Post(error.to_string()))??;
     }
-    Ok(Posted { batches })
+    Ok(Posted {
+        batches,
+        retried: retried.load(Ordering::Relaxed),
+    })
 }

@@ -17,6 +17,9 @@ struct Args {
     /// Run only these suites (repeatable)
     #[arg(long, value_enum)]
     only: Vec<Suite>,
+    /// Run only these fault scenarios (repeatable; with the faults suite)
+    #[arg(long, value_enum, value_name = "SCENARIO")]
+    scenario: Vec<bench::suites::faults::Scenario>,
     /// Measure the debug extension build instead of the release one
     #[arg(long)]
     debug: bool,
@@ -41,6 +44,9 @@ fn options(args: &Args) -> Options {
     let mut options = Options::default();
     if !args.only.is_empty() {
         options.suites.clone_from(&args.only);
+    }
+    if !args.scenario.is_empty() {
+        options.fault_scenarios.clone_from(&args.scenario);
     }
     if args.debug {
         options.profile = Profile::Debug;

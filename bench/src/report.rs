@@ -4,8 +4,8 @@ use crate::machine::Machine;
 use crate::stats::{Summary, figure};
 use crate::suites::{
     cold_start::ColdStart, cost::Cost, deployer::SynthFigures, deployer::UpFigures,
-    invocations::InvocationFigures, memory::MemoryFigures, profile::Profile, sizes::Sizes,
-    throughput::Throughput,
+    faults::FaultFigures, invocations::InvocationFigures, memory::MemoryFigures, profile::Profile,
+    sizes::Sizes, throughput::Throughput,
 };
 use serde::Serialize;
 use std::fmt::Write;
@@ -24,6 +24,8 @@ pub struct Results {
     pub cold_start: Option<ColdStart>,
     /// Memory.
     pub memory: Option<MemoryFigures>,
+    /// Each fault scenario in each record format.
+    pub faults: Vec<FaultFigures>,
     /// Kinesis cost per shape and format.
     pub cost: Vec<Cost>,
     /// Post-runtime duration and latency per strategy and rate.
@@ -51,6 +53,7 @@ impl Results {
             sizes: None,
             cold_start: None,
             memory: None,
+            faults: Vec::new(),
             cost: Vec::new(),
             invocations: Vec::new(),
             throughput: Vec::new(),
@@ -96,49 +99,13 @@ impl Results {
             );
         }
         if let Some(memory) = &self.memory {
-            let mib = |kib: u64| format!("{} MiB", figure(kib as f64 / MIB));
-            row(
-                "peak RSS idle".into(),
-                mib(memory.idle_kib),
-                "< 10 MiB",
-                "memory",
-            );
-            row(
-                "peak RSS after 10,000 events".into(),
-                mib(memory.after_10k_kib),
-                "",
-                "memory",
-            );
-            row(
-                format!("peak RSS, burst of {} events", memory.burst_events),
-                format!(
-                    "{} ({} delivered, {} dropped)",
-                    mib(memory.burst_kib),
-                    memory.burst_delivered,
-                    memory
-                        .burst_dropped
-                        .map_or_else(|| "?".to_owned(), |dropped| dropped.to_string())
-                ),
-                "",
-                "memory",
-            );
-            let cap = &memory.cap;
-            row(
-                format!(
-                    "Kinesis stalled, cap {} MiB, {} MiB posted: peak RSS",
-                    figure(cap.cap_bytes as f64 / MIB / MIB),
-                    figure(cap.posted_bytes as f64 / MIB / MIB)
-                ),
-                format!(
-                    "{} (+{} MiB over idle, {} dropped)",
-                    mib(cap.peak_kib),
-                    figure(cap.growth_bytes() as f64 / MIB / MIB),
-                    cap.dropped
-                        .map_or_else(|| "?".to_owned(), |dropped| dropped.to_string())
-                ),
-                "growth <= cap + allocator slack",
-                "memory",
-            );
+            for [measure, value, target] in memory.rows() {
+                row(measure, value, &target, "memory");
+            }
+        }
+        for figures in &self.faults {
+            let [measure, value, target] = figures.row();
+            row(measure, value, &target, "faults");
         }
         for figures in &self.invocations {
             let strategy = match figures.buffering_timeout_ms {
@@ -181,14 +148,15 @@ impl Results {
                     figures.format
                 ),
                 format!(
-                    "{} ({}; accepted {}/s; {} calls, {} dropped, peak RSS {} MiB)",
+                    "{} ({}; accepted {}/s; {} calls, {} spilled, {} lost, peak RSS {} MiB)",
                     figure(figures.events_per_second),
                     optional(figures.per_second),
                     figure(figures.posted_per_second),
                     figures.calls,
+                    figures.spill_lines,
                     figures
-                        .dropped
-                        .map_or_else(|| "?".to_owned(), |dropped| dropped.to_string()),
+                        .lost
+                        .map_or_else(|| "?".to_owned(), |lost| lost.to_string()),
                     figure(figures.peak_rss_kib as f64 / MIB)
                 ),
                 ">= 100000",

@@ -6,7 +6,9 @@ use crate::error::BenchError;
 use crate::events::EventKind;
 use crate::machine::Machine;
 use crate::report::Results;
-use crate::suites::{cold_start, cost, deployer, invocations, memory, profile, sizes, throughput};
+use crate::suites::{
+    cold_start, cost, deployer, faults, invocations, memory, profile, sizes, throughput,
+};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -28,16 +30,19 @@ pub enum Suite {
     Cost,
     /// Binary and layer zip sizes.
     Sizes,
+    /// Every event counted under a misbehaving Kinesis, per scenario and record format.
+    Faults,
     /// `deployer synth` against `cdk synth`, `deployer up` unchanged.
     Deployer,
 }
 
 impl Suite {
     /// Every suite, in run order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Sizes,
         Self::ColdStart,
         Self::Memory,
+        Self::Faults,
         Self::Cost,
         Self::Invocations,
         Self::Throughput,
@@ -54,6 +59,8 @@ pub struct Options {
     pub profile: Profile,
     /// Sandbox starts for the cold start median.
     pub cold_starts: usize,
+    /// The fault scenarios to run.
+    pub fault_scenarios: Vec<faults::Scenario>,
     /// Events in the memory burst.
     pub burst_events: usize,
     /// Load before each throughput window.
@@ -86,6 +93,7 @@ impl Default for Options {
             suites: Suite::ALL.to_vec(),
             profile: Profile::Release,
             cold_starts: 30,
+            fault_scenarios: faults::Scenario::ALL.to_vec(),
             burst_events: 1_000_000,
             warm_up: Duration::from_secs(3),
             throughput_window: Duration::from_secs(60),
@@ -140,6 +148,16 @@ async fn run_suite(
             results.cold_start = cold_start::run(layer, options.cold_starts).await?
         }
         Suite::Memory => results.memory = Some(memory::run(layer, options.burst_events).await?),
+        Suite::Faults => {
+            for &scenario in &options.fault_scenarios {
+                for format in ["json", "kpl"] {
+                    eprintln!("bench: faults: {} ({format})", scenario.label());
+                    results
+                        .faults
+                        .push(faults::run(layer, scenario, format).await?);
+                }
+            }
+        }
         Suite::Cost => {
             for kind in EventKind::ALL {
                 for format in ["json", "kpl"] {

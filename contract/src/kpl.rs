@@ -3,7 +3,6 @@
 //! then the MD5 of the protobuf bytes. KCL, Firehose and the `aws-kinesis-agg`
 //! libraries de-aggregate it.
 
-use bytes::Bytes;
 use md5::{Digest, Md5};
 use prost::Message;
 use prost::encoding::{encode_varint, encoded_len_varint};
@@ -126,7 +125,7 @@ impl Aggregator {
 
     /// The aggregated record's bytes: the magic, the protobuf (the partition key table,
     /// then the records, in field order), its MD5.
-    pub fn finish(self) -> Bytes {
+    pub fn finish(self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.len());
         out.extend_from_slice(&MAGIC);
         for key in &self.keys {
@@ -137,7 +136,7 @@ impl Aggregator {
         out.extend_from_slice(&self.records);
         let digest = Md5::digest(&out[MAGIC.len()..]);
         out.extend_from_slice(&digest);
-        Bytes::from(out)
+        out
     }
 
     fn key_index(&self, partition_key: &str) -> Option<u64> {

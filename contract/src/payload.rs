@@ -100,6 +100,66 @@ impl Payload {
     }
 }
 
+/// The identity fields every payload of one execution environment carries, rendered once:
+/// writing an event then copies them instead of escaping them again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    function_name: String,
+    function_version: String,
+    region: String,
+    /// `,"functionName":…,"functionVersion":…,"region":…`
+    rendered: Vec<u8>,
+}
+
+impl Identity {
+    /// The identity of a function version in a region.
+    pub fn new(function_name: &str, function_version: &str, region: &str) -> Self {
+        let mut rendered = Vec::new();
+        rendered.extend_from_slice(b",\"functionName\":");
+        write_str(&mut rendered, function_name);
+        rendered.extend_from_slice(b",\"functionVersion\":");
+        write_str(&mut rendered, function_version);
+        rendered.extend_from_slice(b",\"region\":");
+        write_str(&mut rendered, region);
+        Self {
+            function_name: function_name.to_owned(),
+            function_version: function_version.to_owned(),
+            region: region.to_owned(),
+            rendered,
+        }
+    }
+
+    /// Writes one event's payload, exactly as [`encode`] of the same fields would.
+    pub fn encode(&self, id: &str, time: &str, kind: &str, record: &RawValue) -> Vec<u8> {
+        let reference = PayloadRef {
+            id,
+            time,
+            kind,
+            function_name: &self.function_name,
+            function_version: &self.function_version,
+            region: &self.region,
+            record,
+            truncated: None,
+        };
+        let mut data = Vec::with_capacity(encoded_len_estimate(&reference));
+        data.extend_from_slice(b"{\"id\":");
+        write_str(&mut data, id);
+        data.extend_from_slice(b",\"time\":");
+        write_str(&mut data, time);
+        data.extend_from_slice(b",\"type\":");
+        write_str(&mut data, kind);
+        data.extend_from_slice(&self.rendered);
+        data.extend_from_slice(b",\"record\":");
+        data.extend_from_slice(record.get().as_bytes());
+        data.push(b'}');
+        if data.len() > MAX_PAYLOAD_BYTES {
+            data = truncated(reference, data.len());
+        }
+        data.shrink_to_fit();
+        data
+    }
+}
+
 /// The `id` of a payload this crate wrote (it is the first field, and ids need no escaping).
 pub fn id_of(data: &[u8]) -> Option<&str> {
     let rest = data.strip_prefix(b"{\"id\":\"")?;
@@ -278,6 +338,15 @@ mod tests {
             let encoded = encode(&payload);
             assert_eq!(encoded, written);
             assert_eq!(encoded.capacity(), encoded.len());
+            if payload.truncated.is_none() {
+                let identity = Identity::new(
+                    payload.function_name,
+                    payload.function_version,
+                    payload.region,
+                );
+                let fast = identity.encode(payload.id, payload.time, payload.kind, payload.record);
+                assert_eq!(fast, written);
+            }
         }
     }
 
@@ -287,6 +356,8 @@ mod tests {
             let big = filler.repeat(2 * 1024 * 1024 / filler.len());
             let record = RawValue::from_string(json!({"m": big}).to_string()).unwrap();
             let data = encode(&reference(&record));
+            let identity = Identity::new("f", "$LATEST", "us-east-1");
+            assert_eq!(identity.encode("abc-3", "t2", "function", &record), data);
             assert!(data.len() <= MAX_PAYLOAD_BYTES);
             assert!(data.len() > MAX_PAYLOAD_BYTES - 64 * 1024, "{}", data.len());
             let payload: Payload = serde_json::from_slice(&data).unwrap();

@@ -4,31 +4,60 @@
 //! than a record were already truncated when received (see `record.rs`), so no single
 //! event can fail a whole call.
 
+use std::borrow::Cow;
 use std::ops::Range;
-use std::sync::Arc;
 
 use bytes::Bytes;
-
 use telemetry_kinesis_contract::RecordFormat;
 use telemetry_kinesis_contract::kpl::Aggregator;
 use telemetry_kinesis_contract::limits::{
     MAX_BYTES_PER_CALL, MAX_RECORD_BYTES, MAX_RECORDS_PER_CALL,
 };
 
-use crate::record::Item;
+use telemetry_kinesis_contract::stream::StreamTarget;
 
-/// One record of a PutRecords call and the buffered events it carries.
+use crate::record::Item;
+use crate::request_body;
+
+/// One record of a PutRecords call and the buffered events it carries, borrowed from the
+/// buffer where it is one event (`json`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub struct Entry<'a> {
     /// Partition key.
-    pub partition_key: Arc<str>,
+    pub partition_key: &'a str,
     /// Record data.
-    pub data: Bytes,
+    pub data: Cow<'a, [u8]>,
     /// Positions, in the checked-out prefix of the buffer, of the events in this record.
     pub events: Range<usize>,
 }
 
-impl Entry {
+/// One PutRecords call, ready to send: its request body, and the events of each record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The request body (see `request_body.rs`).
+    pub body: Bytes,
+    /// Per record, in order, the positions of its events in the checked-out prefix.
+    pub records: Vec<Range<usize>>,
+}
+
+/// Plans a call from `items` (see [`plan`]) and writes its request body to `stream`, while
+/// the events are borrowed: nothing is copied but into the body. Returns the call and how
+/// many events it holds.
+pub fn call<'a>(
+    format: RecordFormat,
+    stream: &StreamTarget,
+    items: impl IntoIterator<Item = &'a Item>,
+    max_bytes: usize,
+) -> (Call, usize) {
+    let (entries, count) = plan(format, items, max_bytes);
+    let call = Call {
+        body: Bytes::from(request_body::put_records(stream, &entries)),
+        records: entries.iter().map(|entry| entry.events.clone()).collect(),
+    };
+    (call, count)
+}
+
+impl Entry<'_> {
     /// Bytes this record counts for against the call limit.
     pub fn size(&self) -> usize {
         self.data.len() + self.partition_key.len()
@@ -42,7 +71,7 @@ pub fn plan<'a>(
     format: RecordFormat,
     items: impl IntoIterator<Item = &'a Item>,
     max_bytes: usize,
-) -> (Vec<Entry>, usize) {
+) -> (Vec<Entry<'a>>, usize) {
     let max_bytes = max_bytes.min(MAX_BYTES_PER_CALL);
     match format {
         RecordFormat::Json => plan_json(items, max_bytes),
@@ -53,8 +82,8 @@ pub fn plan<'a>(
 fn plan_json<'a>(
     items: impl IntoIterator<Item = &'a Item>,
     max_bytes: usize,
-) -> (Vec<Entry>, usize) {
-    let mut entries: Vec<Entry> = Vec::new();
+) -> (Vec<Entry<'a>>, usize) {
+    let mut entries: Vec<Entry<'a>> = Vec::new();
     let mut total = 0;
     for (position, item) in items.into_iter().enumerate() {
         let size = item.data.len() + item.partition_key.len();
@@ -65,8 +94,8 @@ fn plan_json<'a>(
         }
         total += size;
         entries.push(Entry {
-            partition_key: Arc::clone(&item.partition_key),
-            data: item.data.clone(),
+            partition_key: &item.partition_key,
+            data: Cow::Borrowed(&item.data),
             events: position..position + 1,
         });
     }
@@ -74,16 +103,16 @@ fn plan_json<'a>(
     (entries, count)
 }
 
-struct Open {
-    partition_key: Arc<str>,
+struct Open<'a> {
+    partition_key: &'a str,
     aggregator: Aggregator,
     events: Range<usize>,
 }
 
-impl Open {
-    fn new(partition_key: &Arc<str>, first: usize) -> Self {
+impl<'a> Open<'a> {
+    fn new(partition_key: &'a str, first: usize) -> Self {
         Self {
-            partition_key: Arc::clone(partition_key),
+            partition_key,
             aggregator: Aggregator::default(),
             events: first..first,
         }
@@ -93,10 +122,10 @@ impl Open {
         self.aggregator.len_with(&item.partition_key, &item.data) + self.partition_key.len()
     }
 
-    fn close(self) -> Entry {
+    fn close(self) -> Entry<'a> {
         Entry {
             partition_key: self.partition_key,
-            data: self.aggregator.finish(),
+            data: Cow::Owned(self.aggregator.finish()),
             events: self.events,
         }
     }
@@ -105,10 +134,10 @@ impl Open {
 fn plan_kpl<'a>(
     items: impl IntoIterator<Item = &'a Item>,
     max_bytes: usize,
-) -> (Vec<Entry>, usize) {
-    let mut entries: Vec<Entry> = Vec::new();
+) -> (Vec<Entry<'a>>, usize) {
+    let mut entries: Vec<Entry<'a>> = Vec::new();
     let mut closed_bytes = 0;
-    let mut open: Option<Open> = None;
+    let mut open: Option<Open<'a>> = None;
     let mut count = 0;
     for (position, item) in items.into_iter().enumerate() {
         let mut current = match open.take() {
@@ -142,6 +171,7 @@ fn plan_kpl<'a>(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use std::sync::Arc;
     use telemetry_kinesis_contract::kpl::decode;
     use telemetry_kinesis_contract::limits::MAX_PAYLOAD_BYTES;
 
@@ -191,7 +221,7 @@ mod tests {
         assert!(entries.iter().map(Entry::size).sum::<usize>() <= MAX_BYTES_PER_CALL);
         let mut next = 0u64;
         for entry in &entries {
-            let decoded = decode(&entry.partition_key, &entry.data).unwrap();
+            let decoded = decode(entry.partition_key, &entry.data).unwrap();
             assert_eq!(decoded.len(), entry.events.len());
             for ((key, data), position) in decoded.iter().zip(entry.events.clone()) {
                 assert_eq!(position as u64, next);

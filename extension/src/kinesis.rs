@@ -24,7 +24,6 @@ use bytes::Bytes;
 
 use telemetry_kinesis_contract::stream::StreamTarget;
 
-use crate::batcher::Entry;
 use crate::error_chain::error_chain;
 
 /// Bound on connecting to Kinesis (TCP and TLS), on a CPU-starved small function too.
@@ -37,10 +36,15 @@ pub struct PutError(pub String);
 
 /// Where records go: Kinesis, or a stand-in in unit tests.
 pub trait Sink {
-    /// Sends one call; on success, whether each entry was accepted, in order.
+    /// The stream the calls write to.
+    fn stream(&self) -> &StreamTarget;
+
+    /// Sends one call (its request body, holding `records` records); on success, whether
+    /// each record was accepted, in order.
     fn put_records(
         &self,
-        entries: &[Entry],
+        body: Bytes,
+        records: usize,
     ) -> impl Future<Output = Result<Vec<bool>, PutError>> + Send;
 
     /// Prepares what the first call needs (credentials, TLS roots, a connection), so that
@@ -96,8 +100,11 @@ impl Sink for KinesisSink {
         tracing::debug!(reached, "Kinesis connection prepared");
     }
 
-    async fn put_records(&self, entries: &[Entry]) -> Result<Vec<bool>, PutError> {
-        let body = Bytes::from(crate::request_body::put_records(&self.stream, entries));
+    fn stream(&self) -> &StreamTarget {
+        &self.stream
+    }
+
+    async fn put_records(&self, body: Bytes, records: usize) -> Result<Vec<bool>, PutError> {
         // A stream ARN goes as `StreamARN`: the only way to name another account's stream.
         let request = match &self.stream {
             StreamTarget::Name(name) => self.client.put_records().stream_name(name),
@@ -111,11 +118,10 @@ impl Sink for KinesisSink {
             .await
             .map_err(|error| PutError(error_chain(&error)))?;
         let results = output.records();
-        if results.len() != entries.len() {
+        if results.len() != records {
             return Err(PutError(format!(
-                "{} results for {} records",
-                results.len(),
-                entries.len()
+                "{} results for {records} records",
+                results.len()
             )));
         }
         Ok(results

@@ -24,7 +24,7 @@ use telemetry_kinesis_contract::limits::MAX_PARTITION_KEY_CHARS;
 use telemetry_kinesis_contract::names::{
     ENVIRONMENT_PARTITION_KEY_PREFIX, INIT_PARTITION_KEY_PREFIX,
 };
-use telemetry_kinesis_contract::payload::{self, PayloadRef};
+use telemetry_kinesis_contract::payload::Identity;
 
 use crate::config::FunctionIdentity;
 use crate::event::TelemetryEvent;
@@ -52,7 +52,7 @@ pub enum Invocations {
 /// Turns events into [`Item`]s; holds the id sequence and the invocation in progress.
 #[derive(Debug)]
 pub struct Encoder {
-    identity: FunctionIdentity,
+    identity: Identity,
     invocations: Invocations,
     id_prefix: String,
     sequence: u64,
@@ -71,7 +71,7 @@ impl Encoder {
     pub fn new(identity: FunctionIdentity, instance: &str, invocations: Invocations) -> Self {
         let current_key = key_of(&format!("{INIT_PARTITION_KEY_PREFIX}{instance}"));
         Self {
-            identity,
+            identity: Identity::new(&identity.name, &identity.version, &identity.region),
             invocations,
             id_prefix: fresh_id_prefix(),
             sequence: 0,
@@ -127,16 +127,7 @@ impl Encoder {
         self.id.push_str(&self.id_prefix);
         self.id.push('-');
         self.id.push_str(itoa::Buffer::new().format(self.sequence));
-        let data = payload::encode(&PayloadRef {
-            id: &self.id,
-            time,
-            kind,
-            function_name: &self.identity.name,
-            function_version: &self.identity.version,
-            region: &self.identity.region,
-            record,
-            truncated: None,
-        });
+        let data = self.identity.encode(&self.id, time, kind, record);
         Item {
             partition_key: key,
             data: Bytes::from(data),

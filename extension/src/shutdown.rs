@@ -77,6 +77,8 @@ pub async fn run(
         .flatten();
     debug!(left = ?deadline.saturating_duration_since(Instant::now()), flushed = flushed.is_some(), "spilling what is left");
     let undelivered = ingest.len();
+    // Counted before this last spill, which is reported on its own.
+    let drops = flushed.map_or_else(|| ingest.drops(), |report| report.drops);
     if undelivered > 0 && ingest.spills() {
         // Said first: a SIGKILL during the spill would cut the summary below.
         info!(
@@ -85,7 +87,6 @@ pub async fn run(
         );
     }
     let spilled = ingest.spill_rest(spill_deadline);
-    let drops = flushed.map_or_else(|| ingest.drops(), |report| report.drops);
     let reason = match &ending {
         Ending::Shutdown(reason) => reason.as_str(),
         Ending::Signal(signal) => signal,

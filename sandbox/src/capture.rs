@@ -63,14 +63,19 @@ impl LineSink {
     }
 }
 
-/// Reads `stream` line by line into `sink` until it closes.
+/// Reads `stream` line by line into `sink` until it closes, then counts it closed.
 pub(crate) async fn read_lines(stream: impl AsyncRead + Unpin, which: Stream, sink: LineSink) {
     let mut reader = BufReader::new(stream);
     let mut buffer = Vec::new();
     loop {
         buffer.clear();
         match reader.read_until(b'\n', &mut buffer).await {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => {
+                sink.handle
+                    .open_streams
+                    .send_modify(|open| *open = open.saturating_sub(1));
+                return;
+            }
             Ok(_) => {
                 while matches!(buffer.last(), Some(b'\n' | b'\r')) {
                     buffer.pop();

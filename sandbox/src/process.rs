@@ -35,6 +35,9 @@ pub(crate) struct ProcessHandle {
     pub group: bool,
     pub spawned_at: Instant,
     pub state: Mutex<ProcessState>,
+    /// Output streams still being read; the last lines of an exited process are only all
+    /// captured once this is zero.
+    pub open_streams: tokio::sync::watch::Sender<usize>,
 }
 
 impl ProcessHandle {
@@ -49,7 +52,14 @@ impl ProcessHandle {
                 peak_rss_kib: None,
                 exit: None,
             }),
+            open_streams: tokio::sync::watch::Sender::new(0),
         })
+    }
+
+    /// Waits (until `deadline`) for the process's output to be read to its end.
+    pub(crate) async fn output_read(&self, deadline: Instant) {
+        let mut open = self.open_streams.subscribe();
+        let _ = tokio::time::timeout_at(deadline, open.wait_for(|open| *open == 0)).await;
     }
 
     /// The handle of a runtime that runs as a task here: no pid, never exits on its own.
@@ -145,9 +155,11 @@ pub(crate) fn spawn(
         log_type: spec.log_type,
     };
     if let Some(stdout) = child.stdout.take() {
+        handle.open_streams.send_modify(|open| *open += 1);
         tasks.spawn(read_lines(stdout, Stream::Stdout, sink.clone()));
     }
     if let Some(stderr) = child.stderr.take() {
+        handle.open_streams.send_modify(|open| *open += 1);
         tasks.spawn(read_lines(stderr, Stream::Stderr, sink));
     }
     let monitored = Arc::clone(&handle);

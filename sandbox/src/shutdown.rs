@@ -70,6 +70,11 @@ impl Shutdown<'_> {
             );
         }
         let _ = tokio::time::timeout(REAP_TIMEOUT, simulator_shutdown).await;
+        // An exited process's last lines may still be in its pipes: read them first.
+        let read_by = Instant::now() + REAP_TIMEOUT;
+        for handle in self.processes.all() {
+            handle.output_read(read_by).await;
+        }
         report(self.processes, &killed, started, self.hub)
     }
 

@@ -1,27 +1,31 @@
-//! Memory: the extension's peak RSS idle, after 10,000 events, under a burst of
-//! 1,000,000 events; and, with Kinesis stalled, that the buffer's byte cap bounds it.
+//! Memory: the extension's peak RSS idle, after 10,000 events, under a burst of 1,000,000
+//! events; and the memory targets of [`super::pressure`] (stalled Kinesis at two caps,
+//! held partial bodies).
 
-use crate::artifacts::ExtensionLayer;
+use crate::accounting::{self, ShutdownLog};
+use crate::artifacts::{EXTENSION_NAME, ExtensionLayer};
 use crate::delivery::{self, Tally};
 use crate::error::BenchError;
 use crate::events;
 use crate::harness::{self, Running, Setup};
 use crate::load;
+use crate::stats::figure;
+use crate::suites::pressure::{self, HeldFigures, MIB, StalledFigures, StalledPlan};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
-use telemetry_kinesis_contract::settings;
-use test_support::fake_kinesis::Behaviour;
 use tokio::time::Instant;
 
 /// Events per POSTed batch (Lambda's default `maxItems`).
-const BATCH_EVENTS: usize = 1000;
+pub const BATCH_EVENTS: usize = 1000;
 /// Distinct batch bodies cycled through (bodies are shared, not copied).
 const DISTINCT_BODIES: usize = 10;
 /// Parallel connections of the load generator.
 const CONNECTIONS: usize = 2;
 /// How long delivery may go without progress before the run stops waiting.
 const STALL_LIMIT: Duration = Duration::from_secs(10);
+/// The caps of the stalled-Kinesis target: the smallest default and the largest.
+pub const STALLED_CAPS: [u64; 2] = [4 * MIB, 64 * MIB];
 
 /// Peak RSS figures, in KiB.
 #[derive(Debug, Clone, Serialize)]
@@ -36,36 +40,115 @@ pub struct MemoryFigures {
     pub burst_events: u64,
     /// Burst events delivered to Kinesis.
     pub burst_delivered: u64,
-    /// Events dropped because the buffer was full (from the extension's shutdown log).
-    pub burst_dropped: Option<u64>,
-    /// The stalled-Kinesis run.
-    pub cap: CapFigures,
+    /// Lines spilled to the extension's standard output in the whole run (the memory cap
+    /// evicts what ingest takes in faster than Kinesis is fed).
+    pub burst_spill_lines: u64,
+    /// The extension's shutdown counts.
+    pub burst_shutdown_log: Option<ShutdownLog>,
+    /// Kinesis stalled under 200 MB, per cap.
+    pub stalled: Vec<StalledFigures>,
+    /// Partial bodies held.
+    pub held: HeldFigures,
 }
 
-/// The buffer cap under a stalled Kinesis.
-#[derive(Debug, Clone, Serialize)]
-pub struct CapFigures {
-    /// `TELEMETRY_KINESIS_BUFFER_CAP_BYTES`.
-    pub cap_bytes: u64,
-    /// Bytes of events posted while Kinesis did not answer.
-    pub posted_bytes: u64,
-    /// Idle peak RSS of that run.
-    pub idle_kib: u64,
-    /// Peak RSS after posting.
-    pub peak_kib: u64,
-    /// Events dropped because the buffer was full.
-    pub dropped: Option<u64>,
-}
-
-impl CapFigures {
-    /// Peak growth over idle, in bytes.
-    pub fn growth_bytes(&self) -> u64 {
-        self.peak_kib.saturating_sub(self.idle_kib) * 1024
+impl MemoryFigures {
+    /// The table rows: measure, value, target.
+    pub fn rows(&self) -> Vec<[String; 3]> {
+        let mut rows = vec![
+            [
+                "peak RSS idle".into(),
+                mib(self.idle_kib),
+                "< 10 MiB".into(),
+            ],
+            [
+                "peak RSS after 10,000 events".into(),
+                mib(self.after_10k_kib),
+                String::new(),
+            ],
+            [
+                format!("peak RSS, burst of {} events", self.burst_events),
+                format!(
+                    "{} ({} delivered, {} spilled, {} lost)",
+                    mib(self.burst_kib),
+                    self.burst_delivered,
+                    self.burst_spill_lines,
+                    self.burst_shutdown_log
+                        .map_or_else(|| "?".to_owned(), |log| log.lost_total().to_string())
+                ),
+                String::new(),
+            ],
+        ];
+        for stalled in &self.stalled {
+            let plan = &stalled.plan;
+            rows.push([
+                format!(
+                    "Kinesis stalled, {} MB from {} connections, cap {} MiB: peak RSS",
+                    figure(stalled.posted_bytes as f64 / 1e6),
+                    plan.connections,
+                    plan.cap_bytes / MIB
+                ),
+                format!(
+                    "{} (idle {}, {} after posting; {} events in {} s, {} retried; \
+                     then {} delivered, {} spilled, {} lost)",
+                    mib(stalled.peak_kib),
+                    mib(stalled.idle_kib),
+                    mib(stalled.posted_peak_kib),
+                    stalled.posted_events,
+                    figure(stalled.post_seconds),
+                    stalled.retried,
+                    stalled.delivered,
+                    stalled.spill_lines,
+                    stalled
+                        .shutdown_log
+                        .map_or_else(|| "?".to_owned(), |log| log.lost_total().to_string())
+                ),
+                verdict(
+                    format!("peak <= cap + 12 MiB = {} MiB", plan.cap_bytes / MIB + 12),
+                    stalled.within_target(),
+                ),
+            ]);
+        }
+        let held = &self.held;
+        rows.push([
+            format!(
+                "{} connections holding 1 MiB of a 4 MiB body, cap {} MiB: peak RSS",
+                held.connections,
+                held.cap_bytes / MIB
+            ),
+            format!(
+                "{} (idle {}; {} of {} parts sent whole; a real batch accepted after {} ms, \
+                 {} refused attempts, {})",
+                mib(held.peak_kib),
+                mib(held.idle_kib),
+                held.parts_sent,
+                held.connections,
+                figure(held.real_batch_ms),
+                held.real_batch_retries,
+                if held.real_batch_delivered {
+                    "on the stream"
+                } else {
+                    "NOT on the stream"
+                }
+            ),
+            verdict(
+                format!("peak <= cap + 12 MiB = {} MiB", held.cap_bytes / MIB + 12),
+                held.within_target() && held.real_batch_delivered,
+            ),
+        ]);
+        rows
     }
 }
 
+fn mib(kib: u64) -> String {
+    format!("{} MiB", figure(kib as f64 / 1024.0))
+}
+
+fn verdict(target: String, met: bool) -> String {
+    format!("{target}: {}", if met { "met" } else { "MISSED" })
+}
+
 /// 200-byte log lines in `count / BATCH_EVENTS` batches of [`BATCH_EVENTS`].
-fn bodies(count: usize) -> Arc<Vec<bytes::Bytes>> {
+pub fn bodies(count: usize) -> Arc<Vec<bytes::Bytes>> {
     let time = events::now_rfc3339();
     let distinct: Vec<bytes::Bytes> = (0..DISTINCT_BODIES)
         .map(|body| {
@@ -114,7 +197,8 @@ async fn post_and_deliver(
     posted.map(|_| ())
 }
 
-/// Runs the memory measurements with `burst_events` in the burst (1,000,000 published).
+/// Runs the memory measurements with `burst_events` in the burst (1,000,000 published),
+/// then the targets.
 pub async fn run(layer: &ExtensionLayer, burst_events: usize) -> Result<MemoryFigures, BenchError> {
     let running = harness::start(layer, Setup::driven()).await?;
     let idle_kib = harness::memory(running.pid)?.peak_kib;
@@ -132,46 +216,28 @@ pub async fn run(layer: &ExtensionLayer, burst_events: usize) -> Result<MemoryFi
     let burst_kib = harness::memory(running.pid)?.peak_kib;
     let burst_delivered = tally.events - before_burst;
     let report = running.sandbox.shutdown().await?;
-    let burst_dropped = report
-        .process(crate::artifacts::EXTENSION_NAME)
-        .and_then(|process| harness::logged_count(&process.output.stderr, "dropped_buffer_full"));
-    let cap = cap_holds(layer).await?;
+    let output = report
+        .process(EXTENSION_NAME)
+        .map(|process| &process.output);
+    let mut stalled = Vec::new();
+    for cap in STALLED_CAPS {
+        eprintln!("bench: memory: Kinesis stalled, cap {} MiB", cap / MIB);
+        stalled.push(pressure::stalled(layer, StalledPlan::target(cap)).await?);
+    }
+    eprintln!(
+        "bench: memory: {} held partial bodies",
+        pressure::HELD_CONNECTIONS
+    );
+    let held = pressure::held_bodies(layer).await?;
     Ok(MemoryFigures {
         idle_kib,
         after_10k_kib,
         burst_kib,
         burst_events: burst_events as u64,
         burst_delivered,
-        burst_dropped,
-        cap,
-    })
-}
-
-/// The byte cap used for the stalled run: the smallest the extension accepts times four.
-pub const CAP_BYTES: u64 = 4 * 1024 * 1024;
-/// Events posted while Kinesis stalls: about ten times the cap once encoded.
-pub const STALLED_EVENTS: usize = 100_000;
-
-/// Stalls Kinesis, posts far more than the cap, and reads the peak RSS.
-pub async fn cap_holds(layer: &ExtensionLayer) -> Result<CapFigures, BenchError> {
-    let setup = Setup::driven().env(settings::BUFFER_CAP_BYTES, CAP_BYTES.to_string());
-    let running = harness::start(layer, setup).await?;
-    running.kinesis.set_behaviour(Behaviour::Stall);
-    let idle_kib = harness::memory(running.pid)?.peak_kib;
-    let bodies = bodies(STALLED_EVENTS);
-    let posted_bytes = bodies.iter().map(|body| body.len() as u64).sum();
-    load::post_all(running.listener, bodies, CONNECTIONS).await?;
-    let peak_kib = harness::memory(running.pid)?.peak_kib;
-    running.kinesis.set_behaviour(Behaviour::Status(503));
-    let report = running.sandbox.shutdown().await?;
-    let dropped = report
-        .process(crate::artifacts::EXTENSION_NAME)
-        .and_then(|process| harness::logged_count(&process.output.stderr, "dropped_buffer_full"));
-    Ok(CapFigures {
-        cap_bytes: CAP_BYTES,
-        posted_bytes,
-        idle_kib,
-        peak_kib,
-        dropped,
+        burst_spill_lines: output.map_or(0, accounting::stdout_lines),
+        burst_shutdown_log: output.and_then(|output| ShutdownLog::parse(&output.stderr)),
+        stalled,
+        held,
     })
 }

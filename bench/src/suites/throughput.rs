@@ -1,6 +1,7 @@
 //! Throughput: events per second from Telemetry API POSTs through the extension's
 //! listener, buffer and encoder into PutRecords, sustained, per record format.
 
+use crate::accounting::{self, ShutdownLog};
 use crate::artifacts::ExtensionLayer;
 use crate::delivery::{self, Tally};
 use crate::error::BenchError;
@@ -53,8 +54,11 @@ pub struct Throughput {
     pub tally: Tally,
     /// PutRecords calls over the whole run.
     pub calls: u64,
-    /// Events dropped because the buffer was full (from the extension's shutdown log).
-    pub dropped: Option<u64>,
+    /// Events the memory cap evicted and the extension spilled to its standard output
+    /// (one line each): ingest outran delivery.
+    pub spill_lines: u64,
+    /// Events neither delivered nor spilled (from the extension's shutdown log).
+    pub lost: Option<u64>,
     /// The extension's peak RSS, in KiB.
     pub peak_rss_kib: u64,
 }
@@ -117,9 +121,13 @@ where
         unpin().await;
     }
     let report = running.sandbox.shutdown().await?;
-    let dropped = report
+    let output = report
         .process(crate::artifacts::EXTENSION_NAME)
-        .and_then(|process| harness::logged_count(&process.output.stderr, "dropped_buffer_full"));
+        .map(|process| &process.output);
+    let spill_lines = output.map_or(0, accounting::stdout_lines);
+    let lost = output
+        .and_then(|output| ShutdownLog::parse(&output.stderr))
+        .map(|log| log.lost_total());
 
     let at = |moment: Instant| {
         seen.iter()
@@ -145,7 +153,8 @@ where
             delivered_in_window,
             tally,
             calls,
-            dropped,
+            spill_lines,
+            lost,
             peak_rss_kib,
         },
         profile,

@@ -31,7 +31,7 @@ fn spill(stream: &str, key: &str, id: &str, record: serde_json::Value) -> Spill 
 }
 
 /// Writes `lines` to a new log stream of a new log group.
-async fn put_log_lines(log_group: &str, lines: &[String]) {
+pub async fn put_log_lines(log_group: &str, lines: &[String]) {
     let logs = aws_sdk_cloudwatchlogs::Client::new(&moto().sdk_config().await);
     logs.create_log_group()
         .log_group_name(log_group)
@@ -71,7 +71,7 @@ async fn put_log_lines(log_group: &str, lines: &[String]) {
 }
 
 /// Every record of a one-shard stream: (partition key, data).
-async fn records(stream: &str) -> BTreeSet<(String, String)> {
+pub async fn records(stream: &str) -> BTreeSet<(String, String)> {
     let kinesis = moto().kinesis().await;
     let iterator = kinesis
         .get_shard_iterator()

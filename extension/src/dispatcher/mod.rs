@@ -259,8 +259,7 @@ where
                 () = wait_until(due), if due.is_some_and(|due| due > now) => {}
                 () = std::future::ready(()), if due.is_some_and(|due| due <= now) => {
                     self.retry_at = None;
-                    let deadline = Instant::now() + self.attempt.get();
-                    let outcome = self.send_once(deadline).await;
+                    let outcome = self.send_once(None).await;
                     let wait = self.backoff.after(outcome);
                     self.retry_at = (!wait.is_zero()).then(|| Instant::now() + wait);
                 }
@@ -286,7 +285,7 @@ where
             if self.ingest.is_empty() || now >= until {
                 break;
             }
-            let outcome = self.send_once(until).await;
+            let outcome = self.send_once(Some(until)).await;
             let wait = self.backoff.after(outcome);
             if wait.is_zero() {
                 continue;

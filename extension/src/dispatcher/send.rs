@@ -26,30 +26,32 @@ where
     F: Future<Output = S>,
     M: Fn() -> F,
 {
-    /// One PutRecords call from the front of the buffer, cut at `deadline` at the latest.
-    /// An empty buffer counts as delivered.
-    pub(super) async fn send_once(&mut self, deadline: Instant) -> Outcome {
+    /// One PutRecords call from the front of the buffer, cut at `deadline` (if any) at the
+    /// latest. An empty buffer counts as delivered.
+    pub(super) async fn send_once(&mut self, deadline: Option<Instant>) -> Outcome {
         self.report_drops(false);
         let (format, max_bytes) = (self.format, self.max_call_bytes);
-        let entries = self.ingest.with_buffer(|buffer| {
-            buffer.check_out(|events| batcher::plan(format, events, max_bytes))
+        let stream = self.sink.stream();
+        let planned = self.ingest.with_buffer(|buffer| {
+            buffer.check_out(|events| batcher::call(format, stream, events, max_bytes))
         });
-        if entries.is_empty() {
+        if planned.records.is_empty() {
             self.ingest.with_buffer(|buffer| buffer.complete(&[]));
             return Outcome::Delivered;
         }
+        let records = planned.records.len();
         let started = Instant::now();
         let limit = started + self.attempt.get();
-        let call = self.sink.put_records(&entries);
+        let call = self.sink.put_records(planned.body, records);
         let result = bounded(call, limit, deadline, &mut self.stop_by).await;
         let (acknowledged, failed, error) = match result {
             Bounded::Done(Ok(accepted)) => {
                 self.attempt.answered(started.elapsed());
                 let mut acknowledged = Vec::new();
                 let mut failed = 0;
-                for (entry, ok) in entries.iter().zip(accepted) {
+                for (events, ok) in planned.records.iter().zip(accepted) {
                     if ok {
-                        acknowledged.push(entry.events.clone());
+                        acknowledged.push(events.clone());
                     } else {
                         failed += 1;
                     }
@@ -59,22 +61,22 @@ where
             }
             Bounded::Done(Err(error)) => {
                 self.attempt.answered(started.elapsed());
-                (Vec::new(), entries.len(), Some(error.to_string()))
+                (Vec::new(), records, Some(error.to_string()))
             }
             Bounded::TimedOut => {
                 self.attempt.timed_out();
                 let error = format!("PutRecords timed out after {:?}", started.elapsed());
-                (Vec::new(), entries.len(), Some(error))
+                (Vec::new(), records, Some(error))
             }
             Bounded::Cut => (
                 Vec::new(),
-                entries.len(),
+                records,
                 Some("PutRecords cut at the deadline".to_owned()),
             ),
         };
         self.ingest
             .with_buffer(|buffer| buffer.complete(&acknowledged));
-        debug!(records = entries.len(), failed, "put");
+        debug!(records, failed, "put");
         match error {
             None => {
                 if self.last_error.take().is_some() {
@@ -103,25 +105,32 @@ where
 async fn bounded<T>(
     call: impl Future<Output = T>,
     limit: Instant,
-    deadline: Instant,
+    deadline: Option<Instant>,
     stop_by: &mut watch::Receiver<Option<Instant>>,
 ) -> Bounded<T> {
     tokio::pin!(call);
     loop {
         let stop = *stop_by.borrow_and_update();
-        let cut_at = stop.map_or(deadline, |stop| deadline.min(stop));
-        let until = limit.min(cut_at);
+        let cut_at = match (deadline, stop) {
+            (Some(deadline), Some(stop)) => Some(deadline.min(stop)),
+            (deadline, stop) => deadline.or(stop),
+        };
+        // The attempt timeout, unless a deadline comes first.
+        let timed_out = cut_at.is_none_or(|cut_at| limit <= cut_at);
+        let until = cut_at.map_or(limit, |cut_at| limit.min(cut_at));
+        let expired = if timed_out {
+            Bounded::TimedOut
+        } else {
+            Bounded::Cut
+        };
         tokio::select! {
             result = &mut call => return Bounded::Done(result),
-            () = tokio::time::sleep_until(until) => {
-                return if until == limit { Bounded::TimedOut } else { Bounded::Cut };
-            }
+            () = tokio::time::sleep_until(until) => return expired,
             changed = stop_by.changed() => {
                 if changed.is_err() {
                     return match tokio::time::timeout_at(until, call).await {
                         Ok(result) => Bounded::Done(result),
-                        Err(_) if until == limit => Bounded::TimedOut,
-                        Err(_) => Bounded::Cut,
+                        Err(_) => expired,
                     };
                 }
             }

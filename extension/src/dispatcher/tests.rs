@@ -1,13 +1,14 @@
 #![allow(clippy::unwrap_used)]
 use super::*;
-use crate::batcher::Entry;
 use crate::config::FunctionIdentity;
 use crate::kinesis::PutError;
 use crate::record::{Encoder, Invocations};
 use crate::spill::Spiller;
+use bytes::Bytes;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use telemetry_kinesis_contract::Spill;
+use telemetry_kinesis_contract::stream::StreamTarget;
 
 /// What the stand-in sink does with one call.
 #[derive(Clone, Copy)]
@@ -22,8 +23,8 @@ enum Answer {
     Slow(Duration),
 }
 
-#[derive(Default)]
 struct ScriptedSink {
+    stream: StreamTarget,
     answers: Mutex<VecDeque<Answer>>,
     standing: Mutex<Option<Answer>>,
     calls: Mutex<Vec<usize>>,
@@ -31,8 +32,43 @@ struct ScriptedSink {
     entries_seen: Mutex<u64>,
 }
 
+impl Default for ScriptedSink {
+    fn default() -> Self {
+        Self {
+            stream: StreamTarget::Name("s".into()),
+            answers: Mutex::default(),
+            standing: Mutex::default(),
+            calls: Mutex::default(),
+            accepted: Mutex::default(),
+            entries_seen: Mutex::default(),
+        }
+    }
+}
+
+/// The data of each record of a PutRecords body.
+fn records_of(body: &[u8]) -> Vec<Vec<u8>> {
+    use base64::Engine;
+    let request: serde_json::Value = serde_json::from_slice(body).unwrap();
+    request["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|record| {
+            base64::engine::general_purpose::STANDARD
+                .decode(record["Data"].as_str().unwrap())
+                .unwrap()
+        })
+        .collect()
+}
+
 impl Sink for Arc<ScriptedSink> {
-    async fn put_records(&self, entries: &[Entry]) -> Result<Vec<bool>, PutError> {
+    fn stream(&self) -> &StreamTarget {
+        &self.stream
+    }
+
+    async fn put_records(&self, body: Bytes, records: usize) -> Result<Vec<bool>, PutError> {
+        let entries = records_of(&body);
+        assert_eq!(entries.len(), records);
         self.calls.lock().unwrap().push(entries.len());
         let queued = self.answers.lock().unwrap().pop_front();
         let standing = *self.standing.lock().unwrap();
@@ -60,7 +96,7 @@ impl Sink for Arc<ScriptedSink> {
         let mut kept = self.accepted.lock().unwrap();
         for (entry, ok) in entries.iter().zip(&accepted) {
             if *ok {
-                kept.push(entry.data.to_vec());
+                kept.push(entry.clone());
             }
         }
         Ok(accepted)
@@ -179,6 +215,25 @@ async fn a_slow_kinesis_gets_longer_attempts_instead_of_duplicates() {
     let calls = sink.calls.lock().unwrap().clone();
     // The first call is cut at 3 s and re-sent; after that every call completes.
     assert_eq!(calls, [500, 500, 500, 200], "{calls:?}");
+    assert_eq!(unique_ids(&sink), 1200);
+}
+
+#[tokio::test(start_paused = true)]
+async fn in_the_background_too_a_slow_kinesis_gets_longer_attempts() {
+    let (sink, ingest, handle) = setup(&[], Some(Answer::Slow(Duration::from_secs(4))), 1200);
+    handle.set_background(true).await;
+    let mut waited = Duration::ZERO;
+    while !ingest.is_empty() && waited < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        waited += Duration::from_millis(100);
+    }
+    assert!(ingest.is_empty());
+    let calls = sink.calls.lock().unwrap().clone();
+    assert_eq!(
+        calls,
+        [500, 500, 500, 200],
+        "one call cut at 3 s, then none: {calls:?}"
+    );
     assert_eq!(unique_ids(&sink), 1200);
 }
 

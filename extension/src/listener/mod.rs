@@ -31,8 +31,10 @@ use connections::{Busy, Connections};
 
 /// Time for a request's headers to arrive, and for an idle kept-alive connection.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Longest pause while a body is read.
-pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest pause while a body is read. Lambda writes a batch over loopback at once (a
+/// freeze stops the reader, not the writer: the data waits in the socket), so a body that
+/// stalls this long is held back on purpose, and its memory reservation goes to others.
+pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Open connections at most (Lambda uses a few; the rest of the descriptors stay free).
 pub const MAX_CONNECTIONS: usize = 128;
 /// First wait after a failed accept; doubles up to [`ACCEPT_BACKOFF_MAX`].

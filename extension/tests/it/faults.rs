@@ -25,6 +25,9 @@ async fn start(kinesis: &FakeKinesis, extra: &[(&str, &str)]) -> (ControlPlane, 
     let extension = Extension::spawn(env);
     control.wait_subscribed(WAIT).await;
     control.wait_next_polls(1, WAIT).await;
+    // The call that prepares the connection (nothing is buffered yet), so that the calls
+    // counted below are the ones carrying events.
+    assert!(kinesis.wait_for_calls(1, WAIT).await);
     (control, extension, port)
 }
 
