@@ -176,7 +176,10 @@ mod tests {
         assert_eq!(statements[0].action, LOG_ACTIONS);
         assert_eq!(
             serde_json::to_value(&statements[0].resource).unwrap(),
-            json!([{"Fn::GetAtt": [resources::FUNCTION_LOG_GROUP, "Arn"]}])
+            json!([{"Fn::Sub": format!(
+                "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:${{{}}}:*",
+                resources::FUNCTION_LOG_GROUP
+            )}])
         );
         let json = serde_json::to_string(&template).unwrap();
         assert!(!json.contains("AWSLambdaBasicExecutionRole"), "{json}");

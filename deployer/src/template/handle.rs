@@ -3,6 +3,7 @@
 use std::marker::PhantomData;
 
 use super::Expr;
+use super::expr::{ACCOUNT_ID, PARTITION, REGION};
 use super::resources::{
     Bucket, Function, KinesisStream, LayerVersion, LogGroup, ManagedPolicy, Role,
 };
@@ -86,11 +87,14 @@ impl Handle<LogGroup> {
         self.reference()
     }
 
-    /// The ARN of the log group's streams, `arn:..:log-group:<name>:*`: what `Fn::GetAtt`
-    /// of `Arn` returns, and the resource `logs:CreateLogStream` and `logs:PutLogEvents`
-    /// are authorized on.
+    /// The ARN that covers the log group's streams, `arn:..:log-group:<name>:*`: the
+    /// resource `logs:CreateLogStream` and `logs:PutLogEvents` are authorized on. Spelled
+    /// out rather than `Fn::GetAtt` of `Arn`, whose `:*` suffix emulators leave out.
     pub fn streams_arn(&self) -> Expr {
-        self.attribute("Arn")
+        Expr::sub(format!(
+            "arn:${{{PARTITION}}}:logs:${{{REGION}}}:${{{ACCOUNT_ID}}}:log-group:${{{}}}:*",
+            self.logical_id
+        ))
     }
 }
 

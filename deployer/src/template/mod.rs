@@ -14,7 +14,7 @@ mod skip;
 
 use serde::Serialize;
 
-pub use expr::{Condition, Expr, NO_VALUE, PARTITION, STACK_NAME};
+pub use expr::{ACCOUNT_ID, Condition, Expr, NO_VALUE, PARTITION, REGION, STACK_NAME};
 pub use handle::{Handle, ParameterHandle};
 /// A map that serializes in insertion order, so templates come out in the order they are
 /// built and identical options always give identical bytes.
