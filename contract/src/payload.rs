@@ -115,12 +115,7 @@ impl Identity {
     /// The identity of a function version in a region.
     pub fn new(function_name: &str, function_version: &str, region: &str) -> Self {
         let mut rendered = Vec::new();
-        rendered.extend_from_slice(b",\"functionName\":");
-        write_str(&mut rendered, function_name);
-        rendered.extend_from_slice(b",\"functionVersion\":");
-        write_str(&mut rendered, function_version);
-        rendered.extend_from_slice(b",\"region\":");
-        write_str(&mut rendered, region);
+        write_identity(&mut rendered, function_name, function_version, region);
         Self {
             function_name: function_name.to_owned(),
             function_version: function_version.to_owned(),
@@ -142,12 +137,7 @@ impl Identity {
             truncated: None,
         };
         let mut data = Vec::with_capacity(encoded_len_estimate(&reference));
-        data.extend_from_slice(b"{\"id\":");
-        write_str(&mut data, id);
-        data.extend_from_slice(b",\"time\":");
-        write_str(&mut data, time);
-        data.extend_from_slice(b",\"type\":");
-        write_str(&mut data, kind);
+        write_event(&mut data, id, time, kind);
         data.extend_from_slice(&self.rendered);
         data.extend_from_slice(b",\"record\":");
         data.extend_from_slice(record.get().as_bytes());
@@ -195,18 +185,13 @@ fn encoded_len_estimate(payload: &PayloadRef<'_>) -> usize {
 /// Appends `payload` as JSON to `out`, field by field: the same bytes as its `Serialize`
 /// form, without the serializer's per-field overhead.
 pub fn write(out: &mut Vec<u8>, payload: &PayloadRef<'_>) {
-    out.extend_from_slice(b"{\"id\":");
-    write_str(out, payload.id);
-    out.extend_from_slice(b",\"time\":");
-    write_str(out, payload.time);
-    out.extend_from_slice(b",\"type\":");
-    write_str(out, payload.kind);
-    out.extend_from_slice(b",\"functionName\":");
-    write_str(out, payload.function_name);
-    out.extend_from_slice(b",\"functionVersion\":");
-    write_str(out, payload.function_version);
-    out.extend_from_slice(b",\"region\":");
-    write_str(out, payload.region);
+    write_event(out, payload.id, payload.time, payload.kind);
+    write_identity(
+        out,
+        payload.function_name,
+        payload.function_version,
+        payload.region,
+    );
     out.extend_from_slice(b",\"record\":");
     out.extend_from_slice(payload.record.get().as_bytes());
     if let Some(truncated) = payload.truncated {
@@ -215,6 +200,26 @@ pub fn write(out: &mut Vec<u8>, payload: &PayloadRef<'_>) {
         out.push(b'}');
     }
     out.push(b'}');
+}
+
+/// `{"id":…,"time":…,"type":…`: the fields of the event itself, first.
+fn write_event(out: &mut Vec<u8>, id: &str, time: &str, kind: &str) {
+    out.extend_from_slice(b"{\"id\":");
+    write_str(out, id);
+    out.extend_from_slice(b",\"time\":");
+    write_str(out, time);
+    out.extend_from_slice(b",\"type\":");
+    write_str(out, kind);
+}
+
+/// `,"functionName":…,"functionVersion":…,"region":…`
+fn write_identity(out: &mut Vec<u8>, name: &str, version: &str, region: &str) {
+    out.extend_from_slice(b",\"functionName\":");
+    write_str(out, name);
+    out.extend_from_slice(b",\"functionVersion\":");
+    write_str(out, version);
+    out.extend_from_slice(b",\"region\":");
+    write_str(out, region);
 }
 
 /// Appends `text` as a JSON string.

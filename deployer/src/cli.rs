@@ -74,6 +74,12 @@ pub enum Command {
     /// Re-send the events the extension spilled to its log group (safe to repeat: consumers
     /// de-duplicate on id)
     Recover(commands::recover::RecoverArgs),
+    /// Add the stack's extension layer, variables and write policy to existing functions
+    Instrument(commands::instrument::InstrumentArgs),
+    /// Undo exactly what `instrument` changed on functions
+    Uninstrument(commands::uninstrument::UninstrumentArgs),
+    /// Show each instrumented function's layer version and its last event on the stream
+    Status(commands::status::StatusArgs),
 }
 
 /// Whether the arguments hold `--no-color` (before a `--` that ends the options). Read

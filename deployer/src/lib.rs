@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod deploy;
 pub mod exit;
+pub mod instrument;
 pub mod interrupt;
 pub mod invoke;
 pub mod logs;
@@ -43,5 +44,8 @@ pub async fn run(cli: Cli) -> miette::Result<()> {
         Command::Invoke(args) => commands::invoke::run(&global, &args).await,
         Command::Verify(args) => commands::verify::run(&global, &args).await,
         Command::Recover(args) => commands::recover::run(&global, &args).await,
+        Command::Instrument(args) => commands::instrument::run(&global, &args).await,
+        Command::Uninstrument(args) => commands::uninstrument::run(&global, &args).await,
+        Command::Status(args) => commands::status::run(&global, &args).await,
     }
 }

@@ -28,6 +28,13 @@ pub const LOG_RETENTION_DAYS: [u32; 22] = [
 ];
 /// Default retention of the sample function's log group, in days.
 pub const DEFAULT_LOG_RETENTION_DAYS: u32 = 14;
+/// Default reserved concurrency of the sample function: it is invoked one request at a
+/// time; two leave room for two people invoking it at once, and cap what it can take from
+/// the account.
+pub const DEFAULT_RESERVED_CONCURRENCY: u32 = 2;
+/// Reserved concurrency bounds we accept for the sample function (the default account quota
+/// of 1000 lets at most 900 be reserved; this only catches typos).
+pub const RESERVED_CONCURRENCY: std::ops::RangeInclusive<u32> = 1..=1000;
 
 /// How the stream's capacity is provisioned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -87,6 +94,17 @@ pub struct StackArgs {
     /// Retention of the sample function's log group, in days (a CloudWatch Logs value)
     #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_LOG_RETENTION_DAYS)]
     pub log_retention_days: u32,
+    /// Customer KMS key (by ARN, same region) that encrypts the sample function's log group;
+    /// its key policy must let CloudWatch Logs use it [default: CloudWatch Logs' own keys]
+    #[arg(long, value_name = "KEY_ARN")]
+    pub log_kms_key: Option<String>,
+    /// Concurrency reserved for the sample function, which also caps it (1-1000) [default: 2]
+    #[arg(long, value_name = "COUNT")]
+    pub reserved_concurrency: Option<u32>,
+    /// Reserve no concurrency for the sample function: for accounts whose concurrency quota
+    /// is below 100 plus the reservation (new accounts may have 10)
+    #[arg(long)]
+    pub no_reserved_concurrency: bool,
 }
 
 /// Stream encryption.
@@ -127,6 +145,10 @@ pub struct StackOptions {
     pub sample_function: bool,
     /// Retention of the sample function's log group, in days.
     pub log_retention_days: u32,
+    /// ARN of the customer KMS key that encrypts the sample function's log group.
+    pub log_kms_key: Option<String>,
+    /// Concurrency reserved for the sample function; `None` leaves it unreserved.
+    pub reserved_concurrency: Option<u32>,
 }
 
 /// An option value that cannot be used. Each variant names the option and what it accepts.
@@ -169,6 +191,21 @@ pub enum OptionsError {
         /// The accepted values, comma-separated.
         accepted: AcceptedDays,
     },
+    /// A log group key not given by ARN.
+    #[error(
+        "--log-kms-key {0:?} is not a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>): CloudWatch Logs takes only key ARNs"
+    )]
+    LogKmsKey(String),
+    /// Reserved concurrency out of range.
+    #[error(
+        "--reserved-concurrency {0} is out of range: use 1-1000 (0 would throttle every invocation; --no-reserved-concurrency leaves it unreserved)"
+    )]
+    ReservedConcurrency(u32),
+    /// Reserved concurrency both given and refused.
+    #[error(
+        "--reserved-concurrency and --no-reserved-concurrency contradict each other: give one of them"
+    )]
+    ReservedConcurrencyContradiction,
 }
 
 /// The list of accepted log retention days, displayed comma-separated.
@@ -225,6 +262,20 @@ impl StackOptions {
                 accepted: AcceptedDays,
             });
         }
+        if let Some(key) = args
+            .log_kms_key
+            .as_deref()
+            .filter(|key| !is_kms_key_arn(key))
+        {
+            return Err(OptionsError::LogKmsKey(key.to_owned()));
+        }
+        let reserved_concurrency = match (args.no_reserved_concurrency, args.reserved_concurrency) {
+            (true, Some(_)) => return Err(OptionsError::ReservedConcurrencyContradiction),
+            (true, None) => None,
+            (false, None) => Some(DEFAULT_RESERVED_CONCURRENCY),
+            (false, Some(count)) if RESERVED_CONCURRENCY.contains(&count) => Some(count),
+            (false, Some(count)) => return Err(OptionsError::ReservedConcurrency(count)),
+        };
         Ok(Self {
             stack_name: stack_name.to_owned(),
             stream_name: args.stream_name.clone(),
@@ -236,6 +287,8 @@ impl StackOptions {
             flush: args.flush,
             sample_function: !args.no_sample_function,
             log_retention_days: args.log_retention_days,
+            log_kms_key: args.log_kms_key.clone(),
+            reserved_concurrency,
         })
     }
 }
@@ -256,6 +309,8 @@ impl Default for StackOptions {
             flush: FlushStrategy::Adaptive,
             sample_function: true,
             log_retention_days: DEFAULT_LOG_RETENTION_DAYS,
+            log_kms_key: None,
+            reserved_concurrency: Some(DEFAULT_RESERVED_CONCURRENCY),
         }
     }
 }

@@ -43,6 +43,10 @@ fn every_option_is_taken() {
         "--no-sample-function",
         "--log-retention-days",
         "3653",
+        "--log-kms-key",
+        "arn:aws:kms:eu-west-1:123456789012:key/logs",
+        "--reserved-concurrency",
+        "10",
     ])
     .unwrap();
     assert_eq!(
@@ -62,6 +66,8 @@ fn every_option_is_taken() {
             flush: FlushStrategy::Background,
             sample_function: false,
             log_retention_days: 3653,
+            log_kms_key: Some("arn:aws:kms:eu-west-1:123456789012:key/logs".to_owned()),
+            reserved_concurrency: Some(10),
         }
     );
 }
@@ -164,6 +170,40 @@ fn log_retention_not_accepted() {
         error(&["--log-retention-days", "2"]),
         "--log-retention-days 2 is not a CloudWatch Logs retention: use one of 1, 3, 5, 7, 14, 30, \
          60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"
+    );
+}
+
+#[test]
+fn log_keys_must_be_arns() {
+    for key in [
+        "alias/aws/logs",
+        "arn:aws:kms:eu-west-1:123456789012:alias/mine",
+    ] {
+        let message = error(&["--log-kms-key", key]);
+        assert!(
+            message.starts_with(&format!("--log-kms-key {key:?} is not a KMS key ARN")),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn reserved_concurrency_is_bounded_and_can_be_turned_off() {
+    assert_eq!(options(&[]).unwrap().reserved_concurrency, Some(2));
+    let unreserved = options(&["--no-reserved-concurrency"]).unwrap();
+    assert_eq!(unreserved.reserved_concurrency, None);
+    for count in ["0", "1001"] {
+        let message = error(&["--reserved-concurrency", count]);
+        assert!(
+            message.starts_with(&format!(
+                "--reserved-concurrency {count} is out of range: use 1-1000"
+            )),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        error(&["--reserved-concurrency", "3", "--no-reserved-concurrency"]),
+        "--reserved-concurrency and --no-reserved-concurrency contradict each other: give one of them"
     );
 }
 

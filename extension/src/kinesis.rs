@@ -94,10 +94,15 @@ impl Sink for KinesisSink {
             StreamTarget::Arn { arn, .. } => self.client.put_records().stream_arn(arn),
         };
         let result = request.set_records(Some(Vec::new())).send().await;
-        let reached = result
+        let code = result
             .as_ref()
-            .map_or_else(|error| error.raw_response().is_some(), |_| true);
-        tracing::debug!(reached, "Kinesis connection prepared");
+            .err()
+            .and_then(|error| error.as_service_error())
+            .and_then(|error| aws_sdk_kinesis::error::ProvideErrorMetadata::code(error));
+        match warm_up_verdict(code, &self.stream) {
+            Some(problem) => tracing::warn!("{problem}"),
+            None => tracing::debug!(code, "Kinesis connection prepared"),
+        }
     }
 
     fn stream(&self) -> &StreamTarget {
@@ -131,6 +136,23 @@ impl Sink for KinesisSink {
     }
 }
 
+/// What the answer to the preparing call says about the configuration: Kinesis refuses a
+/// call without records as invalid; if it answers instead that the call is denied or the
+/// stream missing, that is worth saying at once, before any event waits on it.
+fn warm_up_verdict(code: Option<&str>, stream: &StreamTarget) -> Option<String> {
+    match code? {
+        "AccessDeniedException" => Some(format!(
+            "PutRecords to {stream} is denied: attach the stack's write policy (WritePolicyArn) \
+             to the function's role; events are kept and retried meanwhile"
+        )),
+        "ResourceNotFoundException" => Some(format!(
+            "the Kinesis stream {stream} does not exist in this account and region; events are \
+             kept and retried meanwhile"
+        )),
+        _ => None,
+    }
+}
+
 /// Puts the request body written from the buffered events in place of the SDK's (which
 /// holds no records), before the request is signed. One attempt per call: the SDK's
 /// retries are off.
@@ -160,5 +182,22 @@ impl Intercept for RecordsBody {
             .insert("Content-Length", body.len().to_string());
         *request.body_mut() = SdkBody::from(body);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_preparing_call_reports_a_denied_or_missing_stream() {
+        let stream = StreamTarget::Name("s".into());
+        assert_eq!(warm_up_verdict(Some("ValidationException"), &stream), None);
+        assert_eq!(warm_up_verdict(None, &stream), None);
+        let denied = warm_up_verdict(Some("AccessDeniedException"), &stream).unwrap_or_default();
+        assert!(denied.contains("write policy"), "{denied}");
+        let missing =
+            warm_up_verdict(Some("ResourceNotFoundException"), &stream).unwrap_or_default();
+        assert!(missing.contains("does not exist"), "{missing}");
     }
 }

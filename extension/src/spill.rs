@@ -89,6 +89,33 @@ impl Spiller {
     }
 }
 
+/// An output that keeps what is written, for tests.
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub struct CapturedOutput(pub std::sync::Arc<Mutex<Vec<u8>>>);
+
+#[cfg(test)]
+impl CapturedOutput {
+    /// What was written so far, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    }
+}
+
+#[cfg(test)]
+impl Write for CapturedOutput {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -96,19 +123,6 @@ mod tests {
     use bytes::Bytes;
     use std::sync::Arc;
     use telemetry_kinesis_contract::spill::Reader;
-
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Shared {
-        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(data);
-            Ok(data.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
 
     fn item(id: usize, own: bool) -> Item {
         Item {
@@ -122,7 +136,7 @@ mod tests {
 
     #[test]
     fn spilled_events_read_back_whole_and_own_reports_are_skipped() {
-        let out = Shared::default();
+        let out = CapturedOutput::default();
         let spiller = Spiller::new(Spill::On, "s", Box::new(out.clone()));
         let items: Vec<Item> = (0..600).map(|id| item(id, id == 7)).collect();
         assert_eq!(
@@ -132,7 +146,7 @@ mod tests {
                 lost: 0
             }
         );
-        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let text = out.text();
         let mut reader = Reader::default();
         let read: Vec<_> = text
             .lines()
@@ -147,7 +161,7 @@ mod tests {
     #[test]
     fn off_or_past_the_deadline_counts_them_lost() {
         let items: Vec<Item> = (0..3).map(|id| item(id, false)).collect();
-        let off = Spiller::new(Spill::Off, "s", Box::new(Shared::default()));
+        let off = Spiller::new(Spill::Off, "s", Box::new(CapturedOutput::default()));
         assert_eq!(
             off.write(&items, None),
             Spilled {
@@ -155,7 +169,7 @@ mod tests {
                 lost: 3
             }
         );
-        let on = Spiller::new(Spill::On, "s", Box::new(Shared::default()));
+        let on = Spiller::new(Spill::On, "s", Box::new(CapturedOutput::default()));
         let past = Instant::now() - std::time::Duration::from_millis(1);
         assert_eq!(
             on.write(&items, Some(past)),

@@ -20,7 +20,7 @@ pub fn venv_bin(name: &str) -> PathBuf {
     assert!(
         path.exists(),
         "{} is missing: run `scripts/setup-tools` from the workspace root to install the \
-         project's pinned tools (moto, awslambdaric, cfn-lint, aws-kinesis-agg)",
+         project's pinned tools (moto, awslambdaric, cfn-lint, checkov, aws-kinesis-agg)",
         path.display()
     );
     path

@@ -181,6 +181,32 @@ impl Connection {
         aws_sdk_cloudwatchlogs::Client::from_conf(config)
     }
 
+    /// A Lambda client for configuration calls (functions, layers, tags), with the usual
+    /// read timeout.
+    pub fn lambda_configuration(&self) -> aws_sdk_lambda::Client {
+        let config = aws_sdk_lambda::config::Builder::from(&self.config)
+            .interceptor(NameEndpoint)
+            .build();
+        aws_sdk_lambda::Client::from_conf(config)
+    }
+
+    /// An IAM client (a global service: the SDK resolves its endpoint from the region's
+    /// partition; `AWS_ENDPOINT_URL_IAM` overrides it).
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        let config = aws_sdk_iam::config::Builder::from(&self.config)
+            .interceptor(NameEndpoint)
+            .build();
+        aws_sdk_iam::Client::from_conf(config)
+    }
+
+    /// An STS client (`AWS_ENDPOINT_URL_STS` overrides its endpoint).
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        let config = aws_sdk_sts::config::Builder::from(&self.config)
+            .interceptor(NameEndpoint)
+            .build();
+        aws_sdk_sts::Client::from_conf(config)
+    }
+
     /// A Lambda client whose read timeout lets a synchronous invoke run its full course.
     pub fn lambda(&self) -> aws_sdk_lambda::Client {
         let timeouts = self

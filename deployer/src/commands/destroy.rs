@@ -3,19 +3,16 @@
 //! terminal, naming what and where, unless `--yes`; without a terminal it refuses unless
 //! `--yes`.
 
-use std::fmt;
-use std::io::{BufRead, IsTerminal, Write};
-
 use miette::IntoDiagnostic;
 use serde::Serialize;
+use std::fmt;
 
 use crate::assets::{self, DEFAULT_ASSETS_STACK};
 use crate::aws::Connection;
 use crate::deploy::{DeleteReport, Engine, PollSettings, stderr_progress};
-use crate::exit::ConfirmationRequired;
 use crate::interrupt::{Interrupted, interruptible};
 use crate::options::parse_stack_name;
-use crate::output::plural;
+use crate::output::{confirm, plural};
 use crate::{GlobalArgs, output};
 
 /// Arguments of `deployer destroy`.
@@ -105,36 +102,6 @@ fn question(found: &Found, region: &str) -> Option<String> {
             ))
         }
     }
-}
-
-/// Whether an answer is yes: `y` or `yes`, any case; anything else is no.
-pub fn is_yes(answer: &str) -> bool {
-    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
-}
-
-/// Asks on the terminal, or refuses without one. The answer is read on a blocking thread so
-/// that Ctrl-C at the prompt interrupts the run.
-async fn confirm(text: String) -> miette::Result<bool> {
-    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-        return Err(ConfirmationRequired {
-            action: text.trim_end_matches('?').to_owned(),
-        }
-        .into());
-    }
-    let mut stderr = std::io::stderr();
-    write!(stderr, "{text} [y/N] ").into_diagnostic()?;
-    stderr.flush().into_diagnostic()?;
-    let answer = tokio::task::spawn_blocking(|| {
-        let mut answer = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut answer)
-            .map(|_| answer)
-    })
-    .await
-    .into_diagnostic()?
-    .into_diagnostic()?;
-    Ok(is_yes(&answer))
 }
 
 /// Runs `deployer destroy`.
@@ -233,16 +200,6 @@ async fn destroy_found(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_yes_is_yes() {
-        for yes in ["y", "Y", "yes", " YES \n"] {
-            assert!(is_yes(yes), "{yes:?}");
-        }
-        for no in ["", "\n", "n", "no", "yep", "sure"] {
-            assert!(!is_yes(no), "{no:?}");
-        }
-    }
 
     #[test]
     fn the_question_names_what_exists_and_where() {

@@ -1,8 +1,8 @@
-//! `deployer synth`: print the stack's CloudFormation template.
+//! `deployer synth`: print the stack's CloudFormation template, or the assets stack's.
 
 use miette::{Context, IntoDiagnostic};
 
-use crate::{GlobalArgs, StackArgs, StackOptions, output, stack};
+use crate::{GlobalArgs, StackArgs, StackOptions, assets, output, stack};
 
 /// Arguments of `deployer synth`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -10,6 +10,9 @@ pub struct SynthArgs {
     /// What the stack contains.
     #[command(flatten)]
     pub stack: StackArgs,
+    /// Print the assets stack's template (the bucket of layer zips `up` creates) instead
+    #[arg(long, conflicts_with = "StackArgs")]
+    pub assets: bool,
     /// Print JSON instead of YAML
     #[arg(long)]
     pub json: bool,
@@ -17,8 +20,11 @@ pub struct SynthArgs {
 
 /// Renders the template for these arguments, as YAML or JSON.
 pub fn render(global: &GlobalArgs, args: &SynthArgs) -> miette::Result<String> {
-    let options = StackOptions::from_args(&global.stack_name, &args.stack)?;
-    let template = stack::template(&options);
+    let template = if args.assets {
+        assets::template()
+    } else {
+        stack::template(&StackOptions::from_args(&global.stack_name, &args.stack)?)
+    };
     let rendered = if args.json {
         template.to_json()
     } else {

@@ -4,12 +4,14 @@
 //! (`deployer synth | head`) as success ([`print_stdout`]).
 
 mod colour;
+mod confirm;
 mod setup;
 mod width;
 
 use std::io::{self, Write};
 
 pub use colour::{Colour, NO_COLOR, paint, styles};
+pub use confirm::{confirm, confirm_after, is_yes};
 pub use setup::{DEFAULT_LOG_FILTER, init_error_reporting, init_tracing};
 pub use width::{DEFAULT_WIDTH, terminal_width, width_from};
 

@@ -1,8 +1,10 @@
-//! Building the extension in release mode for a Lambda architecture.
+//! Building the extension in release mode for a Lambda architecture: the I/O around
+//! [`super::plan`], which decides the command.
 //!
 //! With the project's `cargo-zigbuild` (installed by `scripts/setup-tools`), the build
-//! targets glibc 2.17 so the binary runs on every Lambda OS image; without it, plain
-//! `cargo build` links against the build machine's glibc, which the packager then checks.
+//! targets glibc 2.17 so the binary runs on every Lambda OS image, on either architecture;
+//! without it, plain `cargo build` links natively against the build machine's glibc, which
+//! the packager then checks.
 
 use std::ffi::OsString;
 use std::io;
@@ -13,11 +15,8 @@ use std::process::{Command, Stdio};
 use serde::Deserialize;
 
 use super::PackageError;
+use super::plan::{Toolchain, linker_variable, plan_build};
 use crate::Architecture;
-use telemetry_kinesis_contract::names::EXTENSION_NAME;
-
-/// The glibc version zig builds target: older than every Lambda OS image.
-pub const ZIG_GLIBC: &str = "2.17";
 
 /// The Cargo workspace the deployer packages from.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -55,13 +54,15 @@ impl Workspace {
     }
 }
 
-/// How the binary was built.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Builder {
-    /// `cargo-zigbuild` with a glibc version suffix on the target.
-    Zig,
-    /// Plain `cargo build`.
-    Cargo,
+/// What this machine offers a build for `architecture`.
+pub fn toolchain(workspace: &Workspace, architecture: Architecture) -> Toolchain {
+    Toolchain {
+        host_arch: std::env::consts::ARCH,
+        zigbuild: workspace.zigbuild(),
+        installed_targets: installed_rust_targets(&workspace.workspace_root),
+        cross_linker: std::env::var_os(linker_variable(architecture.rust_target()))
+            .is_some_and(|linker| !linker.is_empty()),
+    }
 }
 
 /// Builds the extension for `architecture` and returns the binary's path.
@@ -69,41 +70,26 @@ pub fn build_extension(
     workspace: &Workspace,
     architecture: Architecture,
 ) -> Result<PathBuf, PackageError> {
-    let target = architecture.rust_target();
-    let native = std::env::consts::ARCH == native_arch(architecture);
-    if !native {
-        require_rust_target(target)?;
-    }
-    let zigbuild = workspace.zigbuild();
-    let builder = if zigbuild.is_some() {
-        Builder::Zig
-    } else {
-        Builder::Cargo
-    };
-    let mut command = match &zigbuild {
+    let plan = plan_build(
+        &workspace.target_directory,
+        architecture,
+        &toolchain(workspace, architecture),
+    )?;
+    let mut command = match &plan.program {
         Some(zigbuild) => {
             let mut command = Command::new(zigbuild);
-            command.args(["build", "--target", &format!("{target}.{ZIG_GLIBC}")]);
             // cargo-zigbuild finds zig through `python3 -m ziglang`: the venv's python.
             command.env("PATH", prepend_path(&workspace.venv_bin()));
             command
         }
-        None => {
-            let mut command = Command::new(cargo());
-            command.arg("build");
-            if !native {
-                command.args(["--target", target]);
-            }
-            command
-        }
+        None => Command::new(cargo()),
     };
     command
-        .args(["--release", "--package", EXTENSION_NAME, "--target-dir"])
-        .arg(&workspace.target_directory)
+        .args(&plan.args)
         .current_dir(&workspace.workspace_root)
         // Cargo's progress belongs on stderr with ours; stdout is for results.
         .stdout(stderr_stdio());
-    tracing::info!(?builder, target, "building the extension (release)");
+    tracing::info!(builder = ?plan.builder, target = architecture.rust_target(), "building the extension (release)");
     let status = command.status().map_err(|source| PackageError::Spawn {
         program: format!("{:?}", command.get_program()),
         source,
@@ -114,41 +100,21 @@ pub fn build_extension(
             status: status.to_string(),
         });
     }
-    let directory = if builder == Builder::Cargo && native {
-        workspace.target_directory.join("release")
-    } else {
-        workspace.target_directory.join(target).join("release")
-    };
-    Ok(directory.join(EXTENSION_NAME))
+    Ok(plan.binary)
 }
 
-fn native_arch(architecture: Architecture) -> &'static str {
-    match architecture {
-        Architecture::X86_64 => "x86_64",
-        Architecture::Arm64 => "aarch64",
-    }
-}
-
-/// Refuses a cross build whose Rust standard library is not installed, naming it.
-fn require_rust_target(target: &str) -> Result<(), PackageError> {
-    let installed = Command::new("rustup")
+/// The Rust targets rustup lists for the toolchain the workspace uses; `None` without
+/// rustup.
+fn installed_rust_targets(workspace_root: &Path) -> Option<Vec<String>> {
+    let output = Command::new("rustup")
         .args(["target", "list", "--installed"])
+        .current_dir(workspace_root)
         .stderr(Stdio::null())
-        .output();
-    match installed {
-        Ok(output) if output.status.success() => {
-            let listed = String::from_utf8_lossy(&output.stdout);
-            if listed.lines().any(|line| line.trim() == target) {
-                Ok(())
-            } else {
-                Err(PackageError::MissingRustTarget {
-                    target: target.to_owned(),
-                })
-            }
-        }
-        // No rustup: let cargo say what is missing.
-        _ => Ok(()),
-    }
+        .output()
+        .ok()
+        .filter(|output| output.status.success())?;
+    let listed = String::from_utf8_lossy(&output.stdout);
+    Some(listed.lines().map(|line| line.trim().to_owned()).collect())
 }
 
 fn cargo() -> OsString {

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::build;
 use super::elf::{self, GlibcVersion};
 use super::error::PackageError;
+use super::plan;
 use crate::Architecture;
 
 /// The Lambda OS images, by the glibc they ship.
@@ -66,7 +66,7 @@ pub fn check_binary(
                 os_name: runtime_os.display_name(),
                 available: runtime_os.glibc(),
                 target: architecture.rust_target(),
-                zig_glibc: build::ZIG_GLIBC,
+                zig_glibc: plan::ZIG_GLIBC,
             })
         }
         Some((required, _)) => Ok(Some(required)),
@@ -108,6 +108,21 @@ mod tests {
         assert!(
             error.contains("is built for aarch64 (arm64), not x86_64"),
             "{error}"
+        );
+        let error = check(EM_X86_64, "GLIBC_2.17", Arm64, Al2).unwrap_err();
+        assert!(error.contains("is built for x86_64, not arm64"), "{error}");
+    }
+
+    #[test]
+    fn an_arm64_binary_needing_a_newer_glibc_names_the_aarch64_zig_target() {
+        let binary = synthetic_elf(EM_AARCH64, &[("libc.so.6", &["GLIBC_2.17", "GLIBC_2.28"])]);
+        let error = check_binary(Path::new("ext"), &binary, Arm64, Al2).unwrap_err();
+        let help = miette::Diagnostic::help(&error).unwrap().to_string();
+        assert!(error.to_string().contains("needs GLIBC_2.28"), "{error}");
+        assert!(help.contains("aarch64-unknown-linux-gnu.2.17"), "{help}");
+        assert_eq!(
+            check(EM_AARCH64, "GLIBC_2.28", Arm64, Al2023),
+            Ok(Some(GlibcVersion::new(2, 28)))
         );
     }
 

@@ -21,12 +21,20 @@ pub enum PackageError {
         #[source]
         source: std::io::Error,
     },
-    /// The Rust standard library for the target is not installed.
-    #[error("the Rust target {target} is not installed")]
-    #[diagnostic(help("install it with `rustup target add {target}`, or pass --binary PATH"))]
-    MissingRustTarget {
-        /// The target triple.
-        target: String,
+    /// A cross build lacks the Rust target's standard library or a linker for it.
+    #[error("cannot build the extension for {architecture} on this {host} machine: {missing}")]
+    #[diagnostic(help(
+        "{steps}; or pass --binary PATH with an extension built for {architecture}"
+    ))]
+    CrossBuildTools {
+        /// The architecture asked for.
+        architecture: Architecture,
+        /// The machine's architecture.
+        host: &'static str,
+        /// What is missing.
+        missing: String,
+        /// What to run to get it.
+        steps: String,
     },
     /// The build failed.
     #[error("building the extension failed ({status}): {command}")]

@@ -5,6 +5,7 @@ pub mod build;
 mod check;
 pub mod elf;
 mod error;
+pub mod plan;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

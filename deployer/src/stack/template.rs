@@ -1,30 +1,23 @@
 //! The pipeline's CloudFormation template, rendered from validated [`StackOptions`]: the
-//! stream, the extension layer, the write policy and, optionally, a sample function.
+//! stream, the extension layer, the write policy and, optionally, a sample function
+//! ([`super::sample`]).
 
-use std::collections::BTreeMap;
-use telemetry_kinesis_contract::settings;
-
+use super::sample::add_sample_function;
 use super::{outputs, parameters, resources};
 
 use crate::options::{AWS_MANAGED_KINESIS_KEY, Capacity, Encryption, StackOptions};
 use crate::template::resources::{
-    Environment, Function, FunctionCode, KinesisStream, LayerContent, LayerVersion, LogGroup,
-    LoggingConfig, ManagedPolicy, PolicyDocument, Role, Statement, StreamEncryption, StreamMode,
-    StreamModeDetails,
+    KinesisStream, LayerContent, LayerVersion, ManagedPolicy, PolicyDocument, Statement,
+    StreamEncryption, StreamMode, StreamModeDetails,
 };
 use crate::template::{
-    Expr, Handle, PARTITION, Parameter, ParameterHandle, ParameterType, STACK_NAME, Template,
+    Expr, Handle, Parameter, ParameterHandle, ParameterType, STACK_NAME, SkippedCheck, Template,
 };
 
 /// The `LayerS3Key` default: it names no real zip. `deployer up` passes the real key;
 /// whoever deploys the synthesized template by other means passes `LayerS3Key` themselves.
 pub const PLACEHOLDER_LAYER_S3_KEY: &str =
     "layers/0000000000000000000000000000000000000000000000000000000000000000.zip";
-
-/// The sample function's handler source, embedded at build time.
-pub const SAMPLE_FUNCTION_SOURCE: &str = include_str!("../../../examples/sample-function/index.py");
-/// The sample function's runtime.
-pub const SAMPLE_FUNCTION_RUNTIME: &str = "python3.13";
 
 /// Runtimes the layer is listed for. The extension is a static-enough binary that runs
 /// under any of them; Lambda allows at most 15 entries.
@@ -42,6 +35,13 @@ pub const COMPATIBLE_RUNTIMES: [&str; 12] = [
     "ruby3.4",
     "ruby3.3",
 ];
+
+/// CKV_AWS_43, stream encryption, when `--no-encryption` is given.
+pub const SKIP_STREAM_ENCRYPTION: SkippedCheck = SkippedCheck {
+    id: "CKV_AWS_43",
+    comment: "--no-encryption: records are stored unencrypted because the deployer was asked \
+              to; by default the stream is encrypted with the AWS managed key alias/aws/kinesis",
+};
 
 /// Renders the stack's template.
 pub fn template(options: &StackOptions) -> Template {
@@ -71,7 +71,11 @@ pub fn template(options: &StackOptions) -> Template {
         },
     );
 
-    let stream = template.add_resource(resources::STREAM, stream(options));
+    let stream_skips = match options.encryption {
+        Encryption::None => vec![SKIP_STREAM_ENCRYPTION],
+        Encryption::AwsManaged | Encryption::CustomerKey { .. } => Vec::new(),
+    };
+    let stream = template.add_resource_skipping(resources::STREAM, stream(options), stream_skips);
     let layer = template.add_resource(resources::LAYER, layer(options, &assets_bucket, &layer_key));
     let write_policy = template.add_resource(
         resources::WRITE_POLICY,
@@ -176,68 +180,6 @@ fn write_policy(encryption: &Encryption, stream: &Handle<KinesisStream>) -> Mana
             .to_owned(),
         policy_document: PolicyDocument::new(statements),
     }
-}
-
-fn add_sample_function(
-    template: &mut Template,
-    options: &StackOptions,
-    stream: &Handle<KinesisStream>,
-    layer: &Handle<LayerVersion>,
-    write_policy: &Handle<ManagedPolicy>,
-) -> Handle<Function> {
-    let log_group = template.add_resource(
-        resources::FUNCTION_LOG_GROUP,
-        LogGroup {
-            retention_in_days: options.log_retention_days,
-        },
-    );
-    let role = template.add_resource(
-        resources::FUNCTION_ROLE,
-        Role {
-            description: "Execution role of the telemetry sample function".to_owned(),
-            assume_role_policy_document: PolicyDocument::new(vec![Statement::service_may_assume(
-                "lambda.amazonaws.com",
-            )]),
-            managed_policy_arns: vec![
-                Expr::sub(format!(
-                    "arn:${{{PARTITION}}}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-                )),
-                write_policy.arn(),
-            ],
-        },
-    );
-    let variables = BTreeMap::from([
-        (settings::STREAM_NAME.to_owned(), stream.name()),
-        (
-            settings::RECORD_FORMAT.to_owned(),
-            Expr::literal(options.record_format.as_str()),
-        ),
-        (
-            settings::FLUSH.to_owned(),
-            Expr::literal(options.flush.as_str()),
-        ),
-    ]);
-    template.add_resource(
-        resources::FUNCTION,
-        Function {
-            description: "Sample function whose telemetry goes to the Kinesis stream".to_owned(),
-            runtime: SAMPLE_FUNCTION_RUNTIME,
-            handler: "index.handler",
-            code: FunctionCode {
-                zip_file: SAMPLE_FUNCTION_SOURCE.to_owned(),
-            },
-            role: role.arn(),
-            architectures: vec![options.architecture],
-            layers: vec![layer.arn()],
-            memory_size: 128,
-            timeout: 10,
-            environment: Environment { variables },
-            logging_config: LoggingConfig {
-                log_format: "Text",
-                log_group: log_group.name(),
-            },
-        },
-    )
 }
 
 #[cfg(test)]

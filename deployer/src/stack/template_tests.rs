@@ -2,6 +2,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::options::{FlushStrategy, RecordFormat};
+use crate::stack::SAMPLE_FUNCTION_SOURCE;
 use crate::stack::resource_named_by;
 
 fn rendered(options: &StackOptions) -> Value {
@@ -13,8 +14,8 @@ fn sample_function_role_has_the_write_policy() {
     let template = rendered(&StackOptions::default());
     let role = &template["Resources"][resources::FUNCTION_ROLE]["Properties"];
     assert_eq!(
-        role["ManagedPolicyArns"][1],
-        json!({"Ref": resources::WRITE_POLICY})
+        role["ManagedPolicyArns"],
+        json!([{"Ref": resources::WRITE_POLICY}])
     );
     let function = &template["Resources"][resources::FUNCTION]["Properties"];
     assert_eq!(function["Layers"], json!([{"Ref": resources::LAYER}]));
@@ -114,6 +115,20 @@ fn without_sample_function() {
         [resources::STREAM, resources::LAYER, resources::WRITE_POLICY]
     );
     assert!(template.outputs().get(outputs::FUNCTION_NAME).is_none());
+}
+
+#[test]
+fn only_an_unencrypted_stream_skips_the_encryption_check() {
+    let encrypted = rendered(&StackOptions::default());
+    assert!(encrypted["Resources"][resources::STREAM]["Metadata"].is_null());
+    let unencrypted = rendered(&StackOptions {
+        encryption: Encryption::None,
+        ..StackOptions::default()
+    });
+    assert_eq!(
+        unencrypted["Resources"][resources::STREAM]["Metadata"]["checkov"]["skip"],
+        json!([{"id": "CKV_AWS_43", "comment": SKIP_STREAM_ENCRYPTION.comment}])
+    );
 }
 
 #[test]

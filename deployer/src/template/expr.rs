@@ -55,6 +55,10 @@ pub enum Expr {
 pub const STACK_NAME: &str = "AWS::StackName";
 /// The `AWS::Partition` pseudo parameter.
 pub const PARTITION: &str = "AWS::Partition";
+/// The `AWS::Region` pseudo parameter.
+pub const REGION: &str = "AWS::Region";
+/// The `AWS::AccountId` pseudo parameter.
+pub const ACCOUNT_ID: &str = "AWS::AccountId";
 /// The `AWS::NoValue` pseudo parameter: removes the property it is the value of.
 pub const NO_VALUE: &str = "AWS::NoValue";
 

@@ -3,7 +3,10 @@
 use std::marker::PhantomData;
 
 use super::Expr;
-use super::resources::{Function, KinesisStream, LayerVersion, LogGroup, ManagedPolicy, Role};
+use super::expr::{ACCOUNT_ID, PARTITION, REGION};
+use super::resources::{
+    Bucket, Function, KinesisStream, LayerVersion, LogGroup, ManagedPolicy, Role,
+};
 
 /// A resource of type `R` in a template, by logical ID. Its methods give the intrinsics
 /// that reference the resource, so the logical ID is spelled only where it is defined.
@@ -82,6 +85,33 @@ impl Handle<LogGroup> {
     /// The log group's name.
     pub fn name(&self) -> Expr {
         self.reference()
+    }
+
+    /// The ARN that covers the log group's streams, `arn:..:log-group:<name>:*`: the
+    /// resource `logs:CreateLogStream` and `logs:PutLogEvents` are authorized on. Spelled
+    /// out rather than `Fn::GetAtt` of `Arn`, whose `:*` suffix emulators leave out.
+    pub fn streams_arn(&self) -> Expr {
+        Expr::sub(format!(
+            "arn:${{{PARTITION}}}:logs:${{{REGION}}}:${{{ACCOUNT_ID}}}:log-group:${{{}}}:*",
+            self.logical_id
+        ))
+    }
+}
+
+impl Handle<Bucket> {
+    /// The bucket's name.
+    pub fn name(&self) -> Expr {
+        self.reference()
+    }
+
+    /// The bucket's ARN.
+    pub fn arn(&self) -> Expr {
+        self.attribute("Arn")
+    }
+
+    /// The ARN of every object in the bucket (`<bucket ARN>/*`).
+    pub fn objects_arn(&self) -> Expr {
+        Expr::sub(format!("${{{}.Arn}}/*", self.logical_id))
     }
 }
 

@@ -7,16 +7,20 @@
 
 mod expr;
 mod handle;
+mod iam;
 pub mod resources;
+mod s3;
+mod skip;
 
 use serde::Serialize;
 
-pub use expr::{Condition, Expr, NO_VALUE, PARTITION, STACK_NAME};
+pub use expr::{ACCOUNT_ID, Condition, Expr, NO_VALUE, PARTITION, REGION, STACK_NAME};
 pub use handle::{Handle, ParameterHandle};
 /// A map that serializes in insertion order, so templates come out in the order they are
 /// built and identical options always give identical bytes.
 pub type OrderedMap<V> = indexmap::IndexMap<String, V>;
 pub use resources::{Properties, Resource};
+pub use skip::SkippedCheck;
 
 /// The only template format version CloudFormation knows.
 pub const FORMAT_VERSION: &str = "2010-09-09";
@@ -70,22 +74,35 @@ pub enum ParameterType {
 pub struct ResourceEntry {
     /// Type and properties.
     pub properties: Properties,
+    /// Its other attributes.
+    pub attributes: Attributes,
+}
+
+/// A resource's attributes besides its type and properties.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Attributes {
     /// Logical IDs this resource must be created after, beyond its references.
     pub depends_on: Vec<String>,
     /// The condition that decides whether the resource exists.
     pub condition: Option<String>,
+    /// Security scanner checks that do not fit the resource, with the reasons (`Metadata`).
+    pub skipped_checks: Vec<SkippedCheck>,
 }
 
 impl Serialize for ResourceEntry {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
+        let attributes = &self.attributes;
         map.serialize_entry("Type", self.properties.type_name())?;
-        if let Some(condition) = &self.condition {
+        if let Some(condition) = &attributes.condition {
             map.serialize_entry("Condition", condition)?;
         }
-        if !self.depends_on.is_empty() {
-            map.serialize_entry("DependsOn", &self.depends_on)?;
+        if !attributes.depends_on.is_empty() {
+            map.serialize_entry("DependsOn", &attributes.depends_on)?;
+        }
+        if !attributes.skipped_checks.is_empty() {
+            map.serialize_entry("Metadata", &skip::SkipMetadata(&attributes.skipped_checks))?;
         }
         map.serialize_entry("Properties", &self.properties)?;
         map.end()
@@ -154,23 +171,35 @@ impl Template {
 
     /// Adds a resource and returns its typed handle.
     pub fn add_resource<R: Resource>(&mut self, logical_id: &str, resource: R) -> Handle<R> {
-        self.add_resource_with(logical_id, resource, Vec::new(), None)
+        self.add_resource_with(logical_id, resource, Attributes::default())
     }
 
-    /// Adds a resource with explicit dependencies and an optional condition.
+    /// Adds a resource with security scanner checks that do not fit it.
+    pub fn add_resource_skipping<R: Resource>(
+        &mut self,
+        logical_id: &str,
+        resource: R,
+        skipped_checks: Vec<SkippedCheck>,
+    ) -> Handle<R> {
+        let attributes = Attributes {
+            skipped_checks,
+            ..Attributes::default()
+        };
+        self.add_resource_with(logical_id, resource, attributes)
+    }
+
+    /// Adds a resource with explicit attributes.
     pub fn add_resource_with<R: Resource>(
         &mut self,
         logical_id: &str,
         resource: R,
-        depends_on: Vec<String>,
-        condition: Option<String>,
+        attributes: Attributes,
     ) -> Handle<R> {
         self.resources.insert(
             logical_id.to_owned(),
             ResourceEntry {
                 properties: resource.into(),
-                depends_on,
-                condition,
+                attributes,
             },
         );
         Handle::new(logical_id)
@@ -178,14 +207,30 @@ impl Template {
 
     /// Adds an output exported as `<stack name>-<logical ID>`.
     pub fn add_exported_output(&mut self, logical_id: &str, description: &str, value: Expr) {
+        let export = Export {
+            name: Expr::sub(format!("${{{STACK_NAME}}}-{logical_id}")),
+        };
+        self.insert_output(logical_id, description, value, Some(export));
+    }
+
+    /// Adds an output that other stacks cannot import.
+    pub fn add_output(&mut self, logical_id: &str, description: &str, value: Expr) {
+        self.insert_output(logical_id, description, value, None);
+    }
+
+    fn insert_output(
+        &mut self,
+        logical_id: &str,
+        description: &str,
+        value: Expr,
+        export: Option<Export>,
+    ) {
         self.outputs.insert(
             logical_id.to_owned(),
             Output {
                 description: description.to_owned(),
                 value,
-                export: Some(Export {
-                    name: Expr::sub(format!("${{{STACK_NAME}}}-{logical_id}")),
-                }),
+                export,
                 condition: None,
             },
         );

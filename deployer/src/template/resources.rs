@@ -1,4 +1,4 @@
-//! Typed properties of the resource types the stack uses. Field names follow the
+//! Typed properties of the resource types the stacks use. Field names follow the
 //! CloudFormation resource specification (PascalCase once serialized); `None` and empty
 //! values are left out.
 
@@ -7,6 +7,15 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Expr;
+pub use super::iam::{
+    Effect, InlinePolicy, ManagedPolicy, POLICY_VERSION, PolicyDocument, Principal, Role, Statement,
+};
+pub use super::s3::{
+    AbortIncompleteMultipartUpload, Bucket, BucketEncryption, BucketPolicy, LifecycleConfiguration,
+    LifecycleRule, NoncurrentVersionExpiration, OwnershipControls, OwnershipControlsRule,
+    PublicAccessBlockConfiguration, ServerSideEncryptionByDefault, ServerSideEncryptionRule,
+    VersioningConfiguration,
+};
 use crate::Architecture;
 
 /// A resource type: its properties struct, convertible into [`Properties`].
@@ -52,6 +61,8 @@ resource_types! {
     Role(Role) = "AWS::IAM::Role",
     LogGroup(LogGroup) = "AWS::Logs::LogGroup",
     Function(Function) = "AWS::Lambda::Function",
+    Bucket(Bucket) = "AWS::S3::Bucket",
+    BucketPolicy(BucketPolicy) = "AWS::S3::BucketPolicy",
 }
 
 /// `AWS::Kinesis::Stream`.
@@ -128,110 +139,16 @@ pub struct LayerContent {
     pub s3_key: Expr,
 }
 
-/// `AWS::IAM::ManagedPolicy`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ManagedPolicy {
-    /// What the policy allows.
-    pub description: String,
-    /// The policy.
-    pub policy_document: PolicyDocument,
-}
-
-/// `AWS::IAM::Role`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Role {
-    /// What the role is for.
-    pub description: String,
-    /// Who may assume the role.
-    pub assume_role_policy_document: PolicyDocument,
-    /// Managed policies attached to the role.
-    pub managed_policy_arns: Vec<Expr>,
-}
-
-/// An IAM policy document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PolicyDocument {
-    /// Always [`POLICY_VERSION`].
-    pub version: &'static str,
-    /// The statements.
-    pub statement: Vec<Statement>,
-}
-
-/// The current IAM policy language version.
-pub const POLICY_VERSION: &str = "2012-10-17";
-
-impl PolicyDocument {
-    /// A document of the current version.
-    pub const fn new(statement: Vec<Statement>) -> Self {
-        Self {
-            version: POLICY_VERSION,
-            statement,
-        }
-    }
-}
-
-/// An `Allow` statement (the stack needs no `Deny`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Statement {
-    /// Statement ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sid: Option<&'static str>,
-    /// Always `Allow`.
-    pub effect: &'static str,
-    /// Who, in trust policies.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub principal: Option<Principal>,
-    /// The actions.
-    pub action: Vec<&'static str>,
-    /// The resources, in identity policies.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub resource: Vec<Expr>,
-}
-
-impl Statement {
-    /// Allows `actions` on `resources`.
-    pub fn allow(sid: &'static str, actions: Vec<&'static str>, resources: Vec<Expr>) -> Self {
-        Self {
-            sid: Some(sid),
-            effect: "Allow",
-            principal: None,
-            action: actions,
-            resource: resources,
-        }
-    }
-
-    /// Allows an AWS service to assume the role.
-    pub fn service_may_assume(service: &'static str) -> Self {
-        Self {
-            sid: None,
-            effect: "Allow",
-            principal: Some(Principal {
-                service: vec![service],
-            }),
-            action: vec!["sts:AssumeRole"],
-            resource: Vec::new(),
-        }
-    }
-}
-
-/// A service principal.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Principal {
-    /// Service principals such as `lambda.amazonaws.com`.
-    pub service: Vec<&'static str>,
-}
-
 /// `AWS::Logs::LogGroup`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LogGroup {
     /// Days to keep log events.
     pub retention_in_days: u32,
+    /// ARN of the customer KMS key that encrypts the log events; `None`: CloudWatch Logs
+    /// encrypts them with its own keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<Expr>,
 }
 
 /// `AWS::Lambda::Function`.
@@ -256,6 +173,9 @@ pub struct Function {
     pub memory_size: u32,
     /// Timeout, in seconds.
     pub timeout: u32,
+    /// Concurrency reserved for (and capping) the function; `None` leaves it unreserved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reserved_concurrent_executions: Option<u32>,
     /// Environment variables.
     pub environment: Environment,
     /// Where the function logs.

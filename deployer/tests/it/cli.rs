@@ -11,7 +11,17 @@ fn help_lists_every_subcommand() {
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
     for subcommand in [
-        "synth", "package", "up", "destroy", "logs", "invoke", "verify", "recover",
+        "synth",
+        "package",
+        "up",
+        "destroy",
+        "logs",
+        "invoke",
+        "verify",
+        "recover",
+        "instrument",
+        "uninstrument",
+        "status",
     ] {
         assert!(
             help.lines()

@@ -31,6 +31,15 @@ fn aws_commands(world: &World) -> Vec<(&'static str, Vec<String>)> {
                 &world.stream,
             ]),
         ),
+        (
+            "instrument",
+            args(&["instrument", "--function", "f", "--yes"]),
+        ),
+        (
+            "uninstrument",
+            args(&["uninstrument", "--function", "f", "--yes"]),
+        ),
+        ("status", args(&["status", "--stream", &world.stream])),
     ]
 }
 
@@ -158,6 +167,27 @@ async fn usage_errors_exit_2_for_every_command() {
         args(&["--region", "moon", "logs"]),
         args(&["--endpoint-url", "notaurl", "invoke"]),
         args(&["--stack-name", "not_valid", "destroy"]),
+        args(&["instrument", "--yes"]),
+        args(&["instrument", "--function", "f:prod"]),
+        args(&["instrument", "--function", "f", "--concurrency", "0"]),
+        args(&[
+            "instrument",
+            "--function",
+            "f",
+            "--layer-arn",
+            "arn:aws:lambda:us-east-1:1:layer:x",
+        ]),
+        args(&[
+            "instrument",
+            "--function",
+            "f",
+            "--buffering-max-items",
+            "5",
+        ]),
+        args(&["uninstrument"]),
+        args(&["uninstrument", "--functions-regex", "("]),
+        args(&["status", "--since", "yesterday"]),
+        args(&["status", "--tag", "novalue"]),
     ];
     for case in cases {
         let run = deployer(&case, &world.env()).await;

@@ -172,3 +172,82 @@ fn not_an_elf_file_is_refused() {
     assert!(error.contains("cannot be packaged"), "{error}");
     assert!(error.contains("not an ELF binary"), "{error}");
 }
+
+#[test]
+fn an_aarch64_binary_is_packaged_for_arm64() {
+    let directory = tempfile::tempdir().unwrap();
+    let output = directory.path().join("layer.zip");
+    let arm = with_machine(directory.path(), 0xB7);
+    let report = package(&arm, &output, &["--architecture", "arm64"]).unwrap();
+    assert_eq!(report["architecture"], "arm64");
+    let archive = zip::ZipArchive::new(Cursor::new(std::fs::read(&output).unwrap())).unwrap();
+    assert_eq!(
+        archive.file_names().collect::<Vec<_>>(),
+        ["extensions/telemetry-kinesis-extension"]
+    );
+}
+
+/// The architecture this machine does not run, with its Rust target and the one it has.
+fn foreign_architecture() -> (&'static str, &'static str, &'static str) {
+    if cfg!(target_arch = "aarch64") {
+        (
+            "x86_64",
+            "x86_64-unknown-linux-gnu",
+            "aarch64-unknown-linux-gnu",
+        )
+    } else {
+        (
+            "arm64",
+            "aarch64-unknown-linux-gnu",
+            "x86_64-unknown-linux-gnu",
+        )
+    }
+}
+
+#[test]
+fn a_cross_build_without_the_rust_target_says_what_to_install() {
+    let (architecture, target, native) = foreign_architecture();
+    let directory = tempfile::tempdir().unwrap();
+    // A rustup that lists only the native target, as on a machine that never added another.
+    let bin = directory.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let rustup = bin.join("rustup");
+    std::fs::write(
+        &rustup,
+        format!("#!/bin/sh\n[ \"$*\" = 'target list --installed' ] && echo {native}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&rustup, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let output = directory.path().join("layer.zip");
+    let result = Command::new(env!("CARGO_BIN_EXE_deployer"))
+        .args(["package", "--architecture", architecture, "--output"])
+        .arg(&output)
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(1), "{result:?}");
+    let error = String::from_utf8(result.stderr).unwrap();
+    assert!(
+        error.contains(&format!(
+            "cannot build the extension for {architecture} on this"
+        )),
+        "{error}"
+    );
+    assert!(
+        error.contains(&format!("the Rust target {target} is not installed")),
+        "{error}"
+    );
+    assert!(
+        error.contains(&format!("rustup target add {target}")),
+        "{error}"
+    );
+    assert!(error.contains("cargo-zigbuild and ziglang"), "{error}");
+    assert!(error.contains("scripts/setup-tools"), "{error}");
+    assert!(result.stdout.is_empty());
+    assert!(!output.exists());
+}

@@ -99,6 +99,22 @@ pub async fn records(stream: &str) -> BTreeSet<(String, String)> {
         .collect()
 }
 
+/// `--stack-name STACK recover --function FUNCTION --json EXTRA…`
+pub fn recover_args(world: &World, function: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--stack-name",
+        &world.stack,
+        "recover",
+        "--function",
+        function,
+        "--json",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+    args
+}
+
 #[tokio::test]
 async fn spilled_events_come_back_byte_for_byte_with_their_keys() {
     let moto = moto();
@@ -137,20 +153,7 @@ async fn spilled_events_come_back_byte_for_byte_with_their_keys() {
     put_log_lines(&log_group, &lines).await;
 
     // No stack, no --stream: each event goes where its line says.
-    let recover = |extra: &[&str]| {
-        let mut args: Vec<String> = [
-            "--stack-name",
-            &world.stack,
-            "recover",
-            "--function",
-            &function,
-            "--json",
-        ]
-        .map(str::to_owned)
-        .to_vec();
-        args.extend(extra.iter().map(|arg| (*arg).to_owned()));
-        args
-    };
+    let recover = |extra: &[&str]| recover_args(&world, &function, extra);
     let dry = deployer(&recover(&["--dry-run"]), &world.env()).await;
     assert_eq!(dry.code, Some(0), "{dry}");
     let report = dry.json();

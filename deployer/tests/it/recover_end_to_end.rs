@@ -13,7 +13,7 @@ use telemetry_kinesis_contract::spill::Reader;
 use test_support::{moto, unique_name};
 
 use crate::invoke_support::{extension_copy, listener_port};
-use crate::recover::{put_log_lines, records};
+use crate::recover::{put_log_lines, records, recover_args};
 use crate::up_support::{World, deployer};
 
 #[tokio::test]
@@ -76,17 +76,7 @@ async fn spilled_by_the_extension_recovered_by_the_deployer() {
     lines.extend(output.stdout.iter().cloned());
     put_log_lines(&format!("/aws/lambda/{function}"), &lines).await;
 
-    let args: Vec<String> = [
-        "--stack-name",
-        &world.stack,
-        "recover",
-        "--function",
-        &function,
-        "--json",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    let run = deployer(&args, &world.env()).await;
+    let run = deployer(&recover_args(&world, &function, &[]), &world.env()).await;
     assert_eq!(run.code, Some(0), "{run}");
     let summary = run.json();
     assert_eq!(

@@ -85,6 +85,24 @@ async fn up_creates_everything_from_nothing() {
         role_arn.ends_with(&format!("/{role_name}")),
         "{role_arn} vs {role_name}"
     );
+    // The role's inline policy: only its own log group's streams (moto drops the role's
+    // ManagedPolicyArns, so the write policy's attachment is checked by the template tests).
+    let log_policy = crate::instrument_support::iam()
+        .await
+        .get_role_policy()
+        .role_name(&role_name)
+        .policy_name("WriteOwnLogGroup")
+        .send()
+        .await
+        .unwrap();
+    let log_group_name = physical_id(&world.stack, "SampleFunctionLogGroup").await;
+    let document = log_policy.policy_document();
+    assert!(
+        document.contains("logs:PutLogEvents")
+            && document.contains(&format!(":log-group:{log_group_name}:*")),
+        "{document}"
+    );
+    assert!(!document.contains("logs:CreateLogGroup"), "{document}");
     let environment = function
         .configuration()
         .unwrap()

@@ -2,25 +2,12 @@
 use super::*;
 use crate::config::FunctionIdentity;
 use crate::record::Invocations;
-use std::io::Write;
+use crate::spill::CapturedOutput;
 use std::sync::Arc;
 use telemetry_kinesis_contract::Spill;
 
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(data);
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn ingest(limit: usize, spill: Spill) -> (Ingest, Shared) {
-    let out = Shared::default();
+fn ingest(limit: usize, spill: Spill) -> (Ingest, CapturedOutput) {
+    let out = CapturedOutput::default();
     let ingest = Ingest::new(
         limit,
         Encoder::new(FunctionIdentity::default(), "i", Invocations::Sequential),
@@ -69,10 +56,7 @@ async fn past_the_budget_the_oldest_events_are_spilled_not_lost() {
     let drops = ingest.drops();
     assert_eq!(drops.buffer_full, 0);
     assert_eq!(drops.spilled as usize + ingest.len(), 1000);
-    let spilled_lines = String::from_utf8(out.0.lock().unwrap().clone())
-        .unwrap()
-        .lines()
-        .count();
+    let spilled_lines = out.text().lines().count();
     assert_eq!(spilled_lines as u64, drops.spilled);
     // A body's reservation makes room by spilling more.
     let before = ingest.len();

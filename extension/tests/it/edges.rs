@@ -9,8 +9,9 @@ use nix::unistd::Pid;
 use serde_json::Value;
 use test_support::fake_kinesis::{Behaviour, EntryError, FakeKinesis};
 
-use crate::control_plane::{ControlPlane, TelemetryAnswer};
-use crate::process::{Extension, body, free_port, function_events, lambda_env, post_batch};
+use crate::control_plane::ControlPlane;
+use crate::launch::{Launch, launch};
+use crate::process::{Extension, body, function_events, post_batch};
 use crate::tally::{Tally, invocation, tally};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -22,15 +23,11 @@ const HOT_SHARD: Behaviour = Behaviour::FailPercent {
 };
 
 async fn start(kinesis: &FakeKinesis, format: &str) -> (ControlPlane, Extension, u16) {
-    let control = ControlPlane::start(TelemetryAnswer::Ok).await;
-    let port = free_port();
-    let mut env = lambda_env(&control, port);
-    env.extend(kinesis.env());
-    env.push(("TELEMETRY_KINESIS_RECORD_FORMAT".into(), format.into()));
-    let extension = Extension::spawn(env);
-    control.wait_subscribed(WAIT).await;
-    control.wait_next_polls(1, WAIT).await;
-    (control, extension, port)
+    launch(
+        kinesis,
+        Launch::with_env(&[("TELEMETRY_KINESIS_RECORD_FORMAT", format)]),
+    )
+    .await
 }
 
 /// 50 busy invocations of 20 lines (1,150 events), then SHUTDOWN with Lambda's budget.

@@ -5,30 +5,18 @@ use std::time::{Duration, Instant};
 
 use test_support::fake_kinesis::{Behaviour, EntryError, FakeKinesis};
 
-use crate::control_plane::{ControlPlane, TelemetryAnswer};
-use crate::process::{
-    Extension, body, free_port, function_events, function_records, lambda_env, payloads, post_batch,
-};
+use crate::control_plane::ControlPlane;
+use crate::launch::{Launch, launch};
+use crate::process::{Extension, body, function_events, function_records, payloads, post_batch};
 
 const WAIT: Duration = Duration::from_secs(20);
 
 async fn start(kinesis: &FakeKinesis, extra: &[(&str, &str)]) -> (ControlPlane, Extension, u16) {
-    let control = ControlPlane::start(TelemetryAnswer::Ok).await;
-    let port = free_port();
-    let mut env = lambda_env(&control, port);
-    env.extend(kinesis.env());
-    env.extend(
-        extra
-            .iter()
-            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned())),
-    );
-    let extension = Extension::spawn(env);
-    control.wait_subscribed(WAIT).await;
-    control.wait_next_polls(1, WAIT).await;
+    let started = launch(kinesis, Launch::with_env(extra)).await;
     // The call that prepares the connection (nothing is buffered yet), so that the calls
     // counted below are the ones carrying events.
     assert!(kinesis.wait_for_calls(1, WAIT).await);
-    (control, extension, port)
+    started
 }
 
 #[tokio::test]

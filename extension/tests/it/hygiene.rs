@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use test_support::fake_kinesis::FakeKinesis;
 
-use crate::control_plane::{ControlPlane, TelemetryAnswer};
-use crate::process::{
-    Extension, body, free_port, function_events, function_records, lambda_env, payloads, try_post,
-};
+use crate::control_plane::ControlPlane;
+use crate::launch::{Launch, launch};
+use crate::process::{Extension, body, function_events, function_records, payloads, try_post};
 
 const WAIT: Duration = Duration::from_secs(60);
 const CAP: usize = 4 * 1024 * 1024;
@@ -20,19 +19,19 @@ const CAP: usize = 4 * 1024 * 1024;
 const CONSTANT_KIB: u64 = 16 * 1024;
 
 async fn start(kinesis: &FakeKinesis, fd_limit: Option<u32>) -> (ControlPlane, Extension, u16) {
-    let control = ControlPlane::start(TelemetryAnswer::Ok).await;
-    let port = free_port();
-    let mut env = lambda_env(&control, port);
-    env.extend(kinesis.env());
-    env.push(("TELEMETRY_KINESIS_BUFFER_CAP_BYTES".into(), CAP.to_string()));
-    env.push(("TELEMETRY_KINESIS_FLUSH".into(), "background".into()));
-    let extension = match fd_limit {
-        Some(limit) => Extension::spawn_with_fd_limit(env, limit),
-        None => Extension::spawn(env),
-    };
-    control.wait_subscribed(WAIT).await;
-    control.wait_next_polls(1, WAIT).await;
-    (control, extension, port)
+    let cap = CAP.to_string();
+    let env = [
+        ("TELEMETRY_KINESIS_BUFFER_CAP_BYTES", cap.as_str()),
+        ("TELEMETRY_KINESIS_FLUSH", "background"),
+    ];
+    launch(
+        kinesis,
+        Launch {
+            fd_limit,
+            ..Launch::with_env(&env)
+        },
+    )
+    .await
 }
 
 /// Posts a real batch the way Lambda does: retried until it is accepted.

@@ -8,6 +8,7 @@ mod execution_models;
 mod faults;
 mod hygiene;
 mod init;
+mod launch;
 mod memory;
 mod models;
 mod moto;

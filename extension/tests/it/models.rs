@@ -8,31 +8,24 @@ use std::time::Duration;
 use serde_json::json;
 use test_support::fake_kinesis::FakeKinesis;
 
-use crate::control_plane::{ControlPlane, Model, TelemetryAnswer};
-use crate::process::{
-    Extension, body, free_port, function_events, function_records, lambda_env, payloads, post_batch,
-};
+use crate::control_plane::{ControlPlane, Model};
+use crate::launch::{Launch, launch};
+use crate::process::{Extension, body, function_events, function_records, payloads, post_batch};
 use crate::tally::invocation;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-async fn start(
-    model: Model,
-    extra: &[(&str, &str)],
-) -> (ControlPlane, Extension, FakeKinesis, u16) {
+async fn start(model: Model, env: &[(&str, &str)]) -> (ControlPlane, Extension, FakeKinesis, u16) {
     let kinesis = FakeKinesis::start();
-    let control = ControlPlane::start_as(TelemetryAnswer::Ok, model).await;
-    let port = free_port();
-    let mut env = lambda_env(&control, port);
-    env.extend(kinesis.env());
-    env.extend(
-        extra
-            .iter()
-            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned())),
-    );
-    let extension = Extension::spawn(env);
-    control.wait_subscribed(WAIT).await;
-    control.wait_next_polls(1, WAIT).await;
+    let (control, extension, port) = launch(
+        &kinesis,
+        Launch {
+            model,
+            env,
+            fd_limit: None,
+        },
+    )
+    .await;
     (control, extension, kinesis, port)
 }
 

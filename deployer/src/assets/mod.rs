@@ -10,17 +10,17 @@ use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
 use crate::aws::{CallFailure, Cause};
 use crate::deploy::{DeployError, DeployReport, Engine, Progress, StackSpec};
+use crate::template::RenderError;
+
+mod template;
+
+pub use template::{
+    BUCKET_OUTPUT, BUCKET_RESOURCE, LAYER_EXPIRY_DAYS, LAYER_PREFIX, NONCURRENT_VERSION_DAYS,
+    SKIP_ACCESS_LOGGING, template,
+};
 
 /// The default assets stack name.
 pub const DEFAULT_ASSETS_STACK: &str = "telemetry-kinesis-assets";
-/// The assets stack output holding the bucket name.
-pub const BUCKET_OUTPUT: &str = "BucketName";
-/// Days a replaced or deleted object version is kept.
-pub const NONCURRENT_VERSION_DAYS: u32 = 30;
-/// Days a layer zip is kept; one still in use is uploaded again by the next `up` that needs it.
-pub const LAYER_EXPIRY_DAYS: u32 = 365;
-/// The key prefix of layer zips.
-pub const LAYER_PREFIX: &str = "layers/";
 /// `DeleteObjects` takes at most this many keys per call.
 const DELETE_BATCH: usize = 1000;
 
@@ -31,6 +31,9 @@ pub enum AssetsError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Stack(#[from] DeployError),
+    /// The assets template could not be rendered.
+    #[error("cannot render the assets template")]
+    Render(#[from] RenderError),
     /// The assets stack has no bucket output.
     #[error("assets stack {stack_name} has no {BUCKET_RESOURCE} resource")]
     #[diagnostic(help(
@@ -71,70 +74,6 @@ where
     }
 }
 
-/// The assets stack template: an encrypted, versioned, private bucket reachable only over TLS,
-/// whose old object versions expire.
-pub fn template() -> String {
-    let bucket_arn = serde_json::json!({ "Fn::GetAtt": ["AssetsBucket", "Arn"] });
-    let template = serde_json::json!({
-        "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": "Assets of the telemetry-kinesis deployer: Lambda layer zips stored by content hash",
-        "Resources": {
-            "AssetsBucket": {
-                "Type": "AWS::S3::Bucket",
-                "Properties": {
-                    "BucketEncryption": { "ServerSideEncryptionConfiguration": [
-                        { "ServerSideEncryptionByDefault": { "SSEAlgorithm": "AES256" } }
-                    ] },
-                    "VersioningConfiguration": { "Status": "Enabled" },
-                    "PublicAccessBlockConfiguration": {
-                        "BlockPublicAcls": true,
-                        "BlockPublicPolicy": true,
-                        "IgnorePublicAcls": true,
-                        "RestrictPublicBuckets": true
-                    },
-                    "OwnershipControls": { "Rules": [{ "ObjectOwnership": "BucketOwnerEnforced" }] },
-                    "LifecycleConfiguration": { "Rules": [
-                        {
-                            "Id": "ExpireOldVersions",
-                            "Status": "Enabled",
-                            "NoncurrentVersionExpiration": { "NoncurrentDays": NONCURRENT_VERSION_DAYS },
-                            "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 1 }
-                        },
-                        {
-                            "Id": "ExpireOldLayers",
-                            "Status": "Enabled",
-                            "Prefix": LAYER_PREFIX,
-                            "ExpirationInDays": LAYER_EXPIRY_DAYS
-                        }
-                    ] }
-                }
-            },
-            "AssetsBucketPolicy": {
-                "Type": "AWS::S3::BucketPolicy",
-                "Properties": {
-                    "Bucket": { "Ref": "AssetsBucket" },
-                    "PolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [{
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [bucket_arn, { "Fn::Sub": "${AssetsBucket.Arn}/*" }],
-                            "Condition": { "Bool": { "aws:SecureTransport": "false" } }
-                        }]
-                    }
-                }
-            }
-        },
-        "Outputs": {
-            BUCKET_OUTPUT: { "Description": "Bucket holding the layer zips", "Value": { "Ref": "AssetsBucket" } }
-        }
-    });
-    // A `json!` value always serialises.
-    serde_json::to_string_pretty(&template).unwrap_or_default()
-}
-
 /// The deployed assets stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assets {
@@ -143,9 +82,6 @@ pub struct Assets {
     /// The bucket name.
     pub bucket: String,
 }
-
-/// The bucket's logical ID in the assets template.
-pub const BUCKET_RESOURCE: &str = "AssetsBucket";
 
 /// The bucket of the assets stack: the bucket resource's physical ID, which CloudFormation
 /// reports for every stack state (outputs exist only once a create or update completed).
@@ -161,7 +97,7 @@ pub async fn ensure(
 ) -> Result<Assets, AssetsError> {
     let spec = StackSpec {
         stack_name: stack_name.to_owned(),
-        template_body: template(),
+        template_body: template().to_json()?,
         parameters: BTreeMap::new(),
         tags: BTreeMap::new(),
     };
@@ -286,46 +222,5 @@ pub async fn empty_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<usize
             }
             deleted += batch.len();
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_bucket_is_private_encrypted_versioned_and_tls_only() {
-        let template: serde_json::Value = serde_json::from_str(&template()).unwrap();
-        let bucket = &template["Resources"]["AssetsBucket"]["Properties"];
-        assert_eq!(bucket["VersioningConfiguration"]["Status"], "Enabled");
-        assert_eq!(
-            bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
-                ["SSEAlgorithm"],
-            "AES256"
-        );
-        let block = &bucket["PublicAccessBlockConfiguration"];
-        for setting in [
-            "BlockPublicAcls",
-            "BlockPublicPolicy",
-            "IgnorePublicAcls",
-            "RestrictPublicBuckets",
-        ] {
-            assert_eq!(block[setting], true, "{setting}");
-        }
-        assert_eq!(
-            bucket["LifecycleConfiguration"]["Rules"][0]["NoncurrentVersionExpiration"]["NoncurrentDays"],
-            30
-        );
-        let statement = &template["Resources"]["AssetsBucketPolicy"]["Properties"]["PolicyDocument"]
-            ["Statement"][0];
-        assert_eq!(statement["Effect"], "Deny");
-        assert_eq!(
-            statement["Condition"]["Bool"]["aws:SecureTransport"],
-            "false"
-        );
-        assert_eq!(
-            template["Outputs"][BUCKET_OUTPUT]["Value"]["Ref"],
-            "AssetsBucket"
-        );
     }
 }
