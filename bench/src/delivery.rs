@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::time::Duration;
 use telemetry_kinesis_contract::kpl;
 use telemetry_kinesis_contract::limits::put_payload_units;
-use test_support::fake_kinesis::{AcceptedRecord, FakeKinesis};
+use test_support::fake_kinesis::{AcceptedRecord, Counters, FakeKinesis};
 use tokio::time::Instant;
 
 /// Totals over accepted records.
@@ -22,6 +22,21 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// What a stand-in counted (see [`Counters`]).
+    pub fn from_counters(counters: &Counters) -> Self {
+        Self {
+            events: counters.user_records_accepted,
+            records: counters.entries_accepted,
+            bytes: counters.bytes_accepted,
+            payload_units: counters.payload_units_accepted,
+        }
+    }
+
+    /// PUT payload units per 1,000 events.
+    pub fn units_per_thousand(&self) -> Option<f64> {
+        (self.events > 0).then(|| self.payload_units as f64 * 1000.0 / self.events as f64)
+    }
+
     /// Adds `records`.
     pub fn add(&mut self, records: &[AcceptedRecord]) {
         for record in records {

@@ -1,12 +1,27 @@
 //! The extension under the sandbox, with its own Kinesis stand-in and listener port, and
 //! its memory read from `/proc`.
 
-use crate::artifacts::{EXTENSION_NAME, ExtensionLayer};
+use crate::artifacts::{EXTENSION_NAME, ExtensionLayer, Flavour};
 use crate::error::BenchError;
 use sandbox::{Function, ProcessReport, Sandbox, SandboxConfig, Script, ShutdownReport};
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 use telemetry_kinesis_contract::settings;
-use test_support::fake_kinesis::FakeKinesis;
+use test_support::fake_kinesis::{FakeKinesis, Latency};
+
+/// The peer's stream variable (`bench/peer`).
+pub const PEER_STREAM_VARIABLE: &str = "PEER_STREAM_NAME";
+/// The peer's telemetry port variable (`bench/peer`).
+pub const PEER_PORT_VARIABLE: &str = "PEER_TELEMETRY_PORT";
+
+/// The Kinesis stand-in a run gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StandIn {
+    /// Keeps every accepted record (for reading them back), with this added latency.
+    Keeping(Latency),
+    /// Only counts what it accepts: cheaper, for throughput.
+    Counting,
+}
 
 /// The stream name the extension is given.
 pub const STREAM: &str = "bench-stream";
@@ -24,10 +39,16 @@ pub struct Setup {
     pub freeze: bool,
     /// The scripted function.
     pub script: Script,
+    /// Another function instead of the scripted one (a Python runtime).
+    pub function: Option<Function>,
     /// Invoke once right after INIT, before the benchmark drives the listener: in Lambda
     /// an invocation (or SHUTDOWN) always follows INIT, and the extension builds its
     /// Kinesis client only then, to keep that work out of the cold start.
     pub first_invoke: bool,
+    /// The Kinesis stand-in.
+    pub stand_in: StandIn,
+    /// INIT and SHUTDOWN limits over Lambda's (an extension under valgrind needs longer).
+    pub limits: Option<(Duration, Duration)>,
 }
 
 impl Setup {
@@ -42,7 +63,17 @@ impl Setup {
                 ..Script::default()
             },
             first_invoke: true,
+            function: None,
+            stand_in: StandIn::Keeping(Latency::default()),
+            limits: None,
         }
+    }
+
+    /// Uses this stand-in.
+    #[must_use]
+    pub fn stand_in(mut self, stand_in: StandIn) -> Self {
+        self.stand_in = stand_in;
+        self
     }
 
     /// Adds a variable.
@@ -67,13 +98,26 @@ pub struct Running {
 
 /// Starts the extension of `layer` under the sandbox with a fresh stand-in.
 pub async fn start(layer: &ExtensionLayer, setup: Setup) -> Result<Running, BenchError> {
-    let kinesis = FakeKinesis::start();
+    let kinesis = match setup.stand_in {
+        StandIn::Keeping(latency) => FakeKinesis::start_with(latency),
+        StandIn::Counting => FakeKinesis::start_counting(),
+    };
     let port = free_port()?;
-    let config = SandboxConfig::new(layer.layer(), Function::Scripted(setup.script))
+    let own: Vec<(&str, String)> = match layer.flavour() {
+        Flavour::Ours => vec![
+            (settings::STREAM_NAME, STREAM.to_owned()),
+            (settings::LISTENER_HOST, "127.0.0.1".to_owned()),
+            (settings::LISTENER_PORT, port.to_string()),
+        ],
+        Flavour::Peer => vec![
+            (PEER_STREAM_VARIABLE, STREAM.to_owned()),
+            (PEER_PORT_VARIABLE, port.to_string()),
+        ],
+    };
+    let function = setup.function.unwrap_or(Function::Scripted(setup.script));
+    let mut config = SandboxConfig::new(layer.layer(), function)
         .envs(kinesis.env())
-        .env(settings::STREAM_NAME, STREAM)
-        .env(settings::LISTENER_HOST, "127.0.0.1")
-        .env(settings::LISTENER_PORT, port.to_string())
+        .envs(own)
         .envs(setup.env)
         .envs(
             std::env::var(EXTENSION_LOG)
@@ -81,6 +125,10 @@ pub async fn start(layer: &ExtensionLayer, setup: Setup) -> Result<Running, Benc
                 .map(|directive| ("RUST_LOG".to_owned(), directive)),
         )
         .with_freeze(setup.freeze);
+    if let Some((init, shutdown)) = setup.limits {
+        config.init_timeout = init;
+        config.shutdown_budget = shutdown;
+    }
     let mut sandbox = Sandbox::start(config).await?;
     if setup.first_invoke {
         sandbox.invoke(serde_json::json!({})).await?;
@@ -89,7 +137,7 @@ pub async fn start(layer: &ExtensionLayer, setup: Setup) -> Result<Running, Benc
         .init_report()
         .extensions
         .iter()
-        .find(|extension| extension.name == EXTENSION_NAME)
+        .find(|extension| extension.name == layer.name())
         .and_then(|extension| extension.pid)
         .ok_or_else(|| BenchError::Timeout("the extension did not register".to_owned()))?;
     Ok(Running {
@@ -145,7 +193,15 @@ fn parse_memory(status: &str) -> Option<Memory> {
 
 /// The extension's process in a shutdown report.
 pub fn extension_process(report: &ShutdownReport) -> Result<&ProcessReport, BenchError> {
-    report.process(EXTENSION_NAME).ok_or_else(|| {
+    process_named(report, EXTENSION_NAME)
+}
+
+/// The process named `name` in a shutdown report.
+pub fn process_named<'a>(
+    report: &'a ShutdownReport,
+    name: &str,
+) -> Result<&'a ProcessReport, BenchError> {
+    report.process(name).ok_or_else(|| {
         BenchError::Timeout("the extension is missing from the shutdown report".to_owned())
     })
 }

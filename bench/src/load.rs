@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -162,19 +163,58 @@ pub async fn post_until(
     connections: usize,
     until: Instant,
 ) -> Result<Posted, BenchError> {
+    post_fed(address, bodies, connections, until, Feed::default()).await
+}
+
+/// What the posting tasks report and obey while they post.
+#[derive(Debug, Clone, Default)]
+pub struct Feed {
+    /// Events the listener accepted so far (answered 200), updated as batches are.
+    pub accepted: Arc<AtomicU64>,
+    /// Events in each body.
+    pub events_per_body: u64,
+    /// Pacing: the events delivered so far, and how many accepted events may be
+    /// undelivered before the next batch waits. Keeps the extension's buffer under its
+    /// memory cap, so nothing is evicted and spilled, and the measurement is of delivery.
+    pub pace: Option<(watch::Receiver<u64>, u64)>,
+}
+
+/// [`post_until`], reporting accepted events to and pacing by `feed`.
+pub async fn post_fed(
+    address: SocketAddr,
+    bodies: Arc<Vec<Bytes>>,
+    connections: usize,
+    until: Instant,
+    feed: Feed,
+) -> Result<Posted, BenchError> {
     let retried = Arc::new(AtomicU64::new(0));
     let mut tasks = JoinSet::new();
     for offset in 0..connections.max(1) {
         let bodies = Arc::clone(&bodies);
         let retried = Arc::clone(&retried);
+        let mut feed = feed.clone();
         tasks.spawn(async move {
             let mut connection = Some(Connection::open(address).await?);
             let mut sent = 0;
             let mut index = offset;
             while Instant::now() < until && !bodies.is_empty() {
+                if let Some((delivered, ahead)) = &mut feed.pace {
+                    let accepted = &feed.accepted;
+                    let ahead = *ahead;
+                    let caught_up = delivered.wait_for(|delivered| {
+                        accepted.load(Ordering::Relaxed).saturating_sub(*delivered) <= ahead
+                    });
+                    // The reference the wait gives back is dropped at once: it would block
+                    // the sender.
+                    if !matches!(tokio::time::timeout_at(until, caught_up).await, Ok(Ok(_))) {
+                        break;
+                    }
+                }
                 let body = &bodies[index % bodies.len()];
                 let failed = deliver(&mut connection, address, body).await?;
                 retried.fetch_add(failed, Ordering::Relaxed);
+                feed.accepted
+                    .fetch_add(feed.events_per_body, Ordering::Relaxed);
                 index += 1;
                 sent += 1;
             }

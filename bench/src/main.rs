@@ -29,9 +29,11 @@ struct Args {
     /// Seconds of each throughput window
     #[arg(long, value_name = "SECONDS")]
     throughput_seconds: Option<u64>,
-    /// Profile a throughput run of this extension binary (built with symbols) with perf
-    #[arg(long, value_name = "PATH")]
-    profile_binary: Option<PathBuf>,
+    /// A release build of the extension with symbols, as LABEL=PATH (repeatable): measured
+    /// by the variants suite, and under callgrind (with a breakdown by function) by the
+    /// instructions suite
+    #[arg(long, value_name = "LABEL=PATH")]
+    variant: Vec<bench::suites::variants::Variant>,
     /// Print the results as JSON
     #[arg(long)]
     json: bool,
@@ -55,6 +57,9 @@ fn options(args: &Args) -> Options {
         options.cold_starts = 10;
         options.burst_events = 200_000;
         options.throughput_window = Duration::from_secs(10);
+        options.comparison_window = Duration::from_secs(10);
+        options.first_invocations = 10;
+        options.peer_starts = 5;
         options.high_rate_invocations = 50;
         options.low_rate_invocations = 2;
         options.synth_runs = 5;
@@ -64,7 +69,7 @@ fn options(args: &Args) -> Options {
     if let Some(seconds) = args.throughput_seconds {
         options.throughput_window = Duration::from_secs(seconds.max(1));
     }
-    options.profile_binary.clone_from(&args.profile_binary);
+    options.variants.clone_from(&args.variant);
     options
 }
 

@@ -4,8 +4,9 @@ use crate::machine::Machine;
 use crate::stats::{Summary, figure};
 use crate::suites::{
     cold_start::ColdStart, cost::Cost, deployer::SynthFigures, deployer::UpFigures,
-    faults::FaultFigures, invocations::InvocationFigures, memory::MemoryFigures, profile::Profile,
-    sizes::Sizes, throughput::Throughput,
+    faults::FaultFigures, first_invocation::FirstInvocationFigures, instructions::Instructions,
+    invocations::InvocationFigures, memory::MemoryFigures, peer::PeerFigures, sizes::Sizes,
+    throughput::Throughput, variants::VariantFigures,
 };
 use serde::Serialize;
 use std::fmt::Write;
@@ -22,6 +23,8 @@ pub struct Results {
     pub sizes: Option<Sizes>,
     /// Cold start.
     pub cold_start: Option<ColdStart>,
+    /// The first invocation against a Kinesis with latency, per subscription.
+    pub first_invocation: Vec<FirstInvocationFigures>,
     /// Memory.
     pub memory: Option<MemoryFigures>,
     /// Each fault scenario in each record format.
@@ -32,8 +35,12 @@ pub struct Results {
     pub invocations: Vec<InvocationFigures>,
     /// Throughput per format.
     pub throughput: Vec<Throughput>,
-    /// Where the time goes.
-    pub profile: Option<Profile>,
+    /// Instructions per event per build and format.
+    pub instructions: Vec<Instructions>,
+    /// Build variants.
+    pub variants: Vec<VariantFigures>,
+    /// The peer beside this extension.
+    pub peer: Option<PeerFigures>,
     /// `deployer synth` against `cdk synth`.
     pub synth: Option<SynthFigures>,
     /// `deployer up` against moto, or why it failed.
@@ -52,12 +59,15 @@ impl Results {
             binary,
             sizes: None,
             cold_start: None,
+            first_invocation: Vec::new(),
             memory: None,
             faults: Vec::new(),
             cost: Vec::new(),
             invocations: Vec::new(),
             throughput: Vec::new(),
-            profile: None,
+            instructions: Vec::new(),
+            variants: Vec::new(),
+            peer: None,
             synth: None,
             up: None,
             failures: Vec::new(),
@@ -141,40 +151,125 @@ impl Results {
                 "invocations",
             );
         }
-        for figures in &self.throughput {
+        for figures in &self.first_invocation {
+            let types = format!(
+                "{}, {}",
+                figures.runtime.label(),
+                figures.types.unwrap_or("default types")
+            );
             row(
+                format!("first invocation ({types}): cold start (ms)"),
+                figures.cold_start_ms.to_string(),
+                "not worse than 3-4 ms",
+                "first-invocation",
+            );
+            row(
+                format!("first invocation ({types}): INVOKE to next (ms)"),
                 format!(
-                    "throughput, {} (events/s; per-second min / median / max)",
-                    figures.format
+                    "{} (post-runtime {}; events on the stream at next: {})",
+                    figures.invoke_to_next_ms,
+                    figures.post_runtime_ms,
+                    figures.delivered_before_next
                 ),
-                format!(
-                    "{} ({}; accepted {}/s; {} calls, {} spilled, {} lost, peak RSS {} MiB)",
-                    figure(figures.events_per_second),
-                    optional(figures.per_second),
-                    figure(figures.posted_per_second),
-                    figures.calls,
-                    figures.spill_lines,
-                    figures
-                        .lost
-                        .map_or_else(|| "?".to_owned(), |lost| lost.to_string()),
-                    figure(figures.peak_rss_kib as f64 / MIB)
-                ),
-                ">= 100000",
+                "median <= 2 ms",
+                "first-invocation",
+            );
+        }
+        for figures in &self.throughput {
+            let target = if figures.format == "kpl" {
+                ">= 500000; RSS <= 24 MiB"
+            } else {
+                ">= 300000; RSS <= 24 MiB"
+            };
+            row(
+                format!("throughput, {} (events/s delivered)", figures.format),
+                throughput_cell(figures),
+                target,
                 "throughput",
             );
         }
-        if let Some(profile) = &self.profile {
-            let groups: Vec<String> = profile
-                .groups
-                .iter()
-                .map(|(group, percent)| format!("{group} {percent:.1}%"))
-                .collect();
+        for figures in &self.instructions {
+            let without = figures
+                .without_sha256_per_event
+                .map_or_else(|| "-".to_owned(), figure);
+            let sha256 = figures
+                .sha256_per_event
+                .map_or_else(|| "-".to_owned(), figure);
             row(
-                "profile (json, share of samples)".into(),
-                groups.join("; "),
+                format!(
+                    "instructions per event, {} ({})",
+                    figures.format, figures.variant
+                ),
+                format!(
+                    "{} in all; {without} without SHA-256 ({sha256} SHA-256) [{} events, {:.0} s]",
+                    figure(figures.per_event),
+                    figures.events,
+                    figures.seconds
+                ),
                 "",
-                "throughput",
+                "instructions",
             );
+            if let Some(groups) = &figures.groups {
+                let groups: Vec<String> = groups
+                    .iter()
+                    .map(|(group, value)| format!("{group} {}", figure(*value)))
+                    .collect();
+                row(
+                    format!(
+                        "instructions per event by group, {} ({})",
+                        figures.format, figures.variant
+                    ),
+                    groups.join("; "),
+                    "",
+                    "instructions",
+                );
+            }
+        }
+        for variant in &self.variants {
+            row(
+                format!("{}: binary / layer zip", variant.label),
+                format!(
+                    "{} MiB / {} MiB ({} bytes)",
+                    figure(variant.sizes.binary_bytes as f64 / MIB / MIB),
+                    figure(variant.sizes.zip_bytes as f64 / MIB / MIB),
+                    variant.sizes.zip_bytes
+                ),
+                "",
+                "variants",
+            );
+            for figures in &variant.throughput {
+                row(
+                    format!("{}: throughput, {}", variant.label, figures.format),
+                    throughput_cell(figures),
+                    "",
+                    "variants",
+                );
+            }
+        }
+        if let Some(peer) = &self.peer {
+            row(
+                "peer: throughput, json (events/s delivered)".into(),
+                throughput_cell(&peer.throughput),
+                "",
+                "peer",
+            );
+            for comparison in &peer.comparisons {
+                row(
+                    format!("ours / peer: {}", comparison.measure),
+                    format!(
+                        "{} / {} = {}x",
+                        figure(comparison.ours),
+                        figure(comparison.peer),
+                        figure(comparison.ratio)
+                    ),
+                    if comparison.lower_is_better {
+                        "lower is better"
+                    } else {
+                        "higher is better"
+                    },
+                    "peer",
+                );
+            }
         }
         for cost in &self.cost {
             let per_thousand =
@@ -244,6 +339,40 @@ impl Results {
         }
         render(&self.machine, &rows)
     }
+}
+
+fn throughput_cell(figures: &Throughput) -> String {
+    let cpu = |per: Option<crate::cpu::PerEvent>| {
+        per.map_or_else(
+            || "-".to_owned(),
+            |per| {
+                format!(
+                    "{} µs (ceiling {}/s)",
+                    figure(per.micros),
+                    figure(per.ceiling_per_second)
+                )
+            },
+        )
+    };
+    format!(
+        "{} ({}); CPU per event {}, per accepted {}; harness CPU per event {}; accepted {}/s; {} PUT units per 1,000; \
+         {} calls; {} stdout lines, {} missing, {} extra; peak RSS {} MiB",
+        figure(figures.events_per_second),
+        optional(figures.per_second),
+        cpu(figures.cpu_per_event),
+        cpu(figures.cpu_per_accepted_event),
+        cpu(figures.harness_cpu_per_event),
+        figure(figures.accepted_per_second),
+        figures
+            .tally
+            .units_per_thousand()
+            .map_or_else(|| "-".to_owned(), figure),
+        figures.calls,
+        figures.stdout_lines,
+        figures.missing,
+        figures.extra_events,
+        figure(figures.peak_rss_kib as f64 / MIB)
+    )
 }
 
 fn optional(summary: Option<Summary>) -> String {

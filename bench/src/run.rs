@@ -6,8 +6,10 @@ use crate::error::BenchError;
 use crate::events::EventKind;
 use crate::machine::Machine;
 use crate::report::Results;
+use crate::suites::variants::Variant;
 use crate::suites::{
-    cold_start, cost, deployer, faults, invocations, memory, profile, sizes, throughput,
+    cold_start, cost, deployer, faults, first_invocation, instructions, invocations, memory, peer,
+    sizes, throughput, variants,
 };
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,12 +22,20 @@ pub const SHORTEST_BUFFERING_TIMEOUT_MS: u32 = 25;
 pub enum Suite {
     /// Extension init duration.
     ColdStart,
+    /// The first invocation of fresh environments against a Kinesis with latency.
+    FirstInvocation,
     /// Peak RSS idle, after 10k events, under a burst; the byte cap.
     Memory,
     /// Post-runtime duration and delivery latency per flush strategy and rate.
     Invocations,
-    /// Sustained events/s per record format, with a profile.
+    /// Sustained events/s and CPU per event, per record format.
     Throughput,
+    /// Instructions per event under callgrind (deterministic).
+    Instructions,
+    /// Build variants (optimisation levels): sizes, CPU per event.
+    Variants,
+    /// The peer on the `lambda-extension` crate, beside this extension.
+    Peer,
     /// PUT payload units and calls per 1,000 events.
     Cost,
     /// Binary and layer zip sizes.
@@ -38,14 +48,18 @@ pub enum Suite {
 
 impl Suite {
     /// Every suite, in run order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 12] = [
         Self::Sizes,
         Self::ColdStart,
+        Self::FirstInvocation,
         Self::Memory,
         Self::Faults,
         Self::Cost,
         Self::Invocations,
         Self::Throughput,
+        Self::Instructions,
+        Self::Variants,
+        Self::Peer,
         Self::Deployer,
     ];
 }
@@ -67,10 +81,15 @@ pub struct Options {
     pub warm_up: Duration,
     /// Each throughput window.
     pub throughput_window: Duration,
-    /// A binary with symbols to profile (`None`: no profile).
-    pub profile_binary: Option<PathBuf>,
-    /// The profiled window.
-    pub profile_window: Duration,
+    /// Each window of the variants and the peer.
+    pub comparison_window: Duration,
+    /// Release builds with symbols, for callgrind's breakdown and the variants (the first
+    /// is the shipped build's settings); none: callgrind on the shipped (stripped) binary.
+    pub variants: Vec<Variant>,
+    /// Fresh environments of the first-invocation suite.
+    pub first_invocations: usize,
+    /// Starts of each extension for the peer's cold start and idle RSS.
+    pub peer_starts: usize,
     /// Invocations at the high rate (back to back).
     pub high_rate_invocations: usize,
     /// Invocations at the low rate.
@@ -97,8 +116,10 @@ impl Default for Options {
             burst_events: 1_000_000,
             warm_up: Duration::from_secs(3),
             throughput_window: Duration::from_secs(60),
-            profile_binary: None,
-            profile_window: Duration::from_secs(10),
+            comparison_window: Duration::from_secs(20),
+            variants: Vec::new(),
+            first_invocations: 20,
+            peer_starts: 10,
             high_rate_invocations: 200,
             low_rate_invocations: 4,
             low_rate_gap: Duration::from_secs(11),
@@ -195,35 +216,62 @@ async fn run_suite(
                 invocations::run(layer, end, high, Some(SHORTEST_BUFFERING_TIMEOUT_MS)).await?,
             );
         }
+        Suite::FirstInvocation => {
+            for runtime in [
+                first_invocation::Runtime::Scripted,
+                first_invocation::Runtime::Python,
+            ] {
+                for types in [None, Some("function")] {
+                    results.first_invocation.push(
+                        first_invocation::run(layer, options.first_invocations, runtime, types)
+                            .await?,
+                    );
+                }
+            }
+        }
         Suite::Throughput => {
             for format in ["json", "kpl"] {
-                let plan = throughput::Plan {
-                    format,
-                    warm_up: options.warm_up,
-                    window: options.throughput_window,
-                    pin: true,
-                };
-                let (figures, ()) = throughput::run(layer, &plan, |_, _| async {}).await?;
-                results.throughput.push(figures);
+                let plan = throughput_plan(options, format, options.throughput_window);
+                results
+                    .throughput
+                    .push(throughput::run(layer, &plan).await?);
             }
-            if let Some(binary) = &options.profile_binary {
-                let profiled = ExtensionLayer::new(binary)?;
-                let plan = throughput::Plan {
-                    format: "json",
-                    warm_up: options.warm_up,
-                    window: options.profile_window,
-                    pin: true,
-                };
-                let data =
-                    std::env::temp_dir().join(format!("bench-perf-{}.data", std::process::id()));
-                let (_, summary) = throughput::run(&profiled, &plan, |pid, window| {
-                    let data = data.clone();
-                    async move { profile::record(pid, window, &data).await }
-                })
-                .await?;
-                let _ = std::fs::remove_file(&data);
-                results.profile = summary;
+        }
+        Suite::Instructions => {
+            // The shipped binary has no symbols: its total only, beside the builds with
+            // symbols that break it down.
+            let mut builds = vec![Variant {
+                label: "shipped, stripped".to_owned(),
+                binary: layer.binary().to_owned(),
+            }];
+            builds.extend(options.variants.iter().cloned());
+            for variant in &builds {
+                for format in ["json", "kpl"] {
+                    eprintln!("bench: instructions: {} ({format})", variant.label);
+                    results.instructions.push(
+                        instructions::run(
+                            &variant.binary,
+                            &variant.label,
+                            format,
+                            instructions::BATCHES,
+                        )
+                        .await?,
+                    );
+                }
             }
+        }
+        Suite::Variants => {
+            let plan = throughput_plan(options, "json", options.comparison_window);
+            for variant in &options.variants {
+                results.variants.push(variants::run(variant, &plan).await?);
+            }
+        }
+        Suite::Peer => {
+            let peer_layer = ExtensionLayer::peer(&artifacts::peer_binary()?)?;
+            let plan = throughput_plan(options, "json", options.comparison_window);
+            let ours = results.throughput.clone();
+            results.peer =
+                Some(peer::run(layer, &peer_layer, options.peer_starts, &plan, &ours).await?);
         }
         Suite::Deployer => {
             let deployer = artifacts::deployer_binary()?;
@@ -244,4 +292,14 @@ async fn run_suite(
         }
     }
     Ok(())
+}
+
+fn throughput_plan(options: &Options, format: &'static str, window: Duration) -> throughput::Plan {
+    throughput::Plan {
+        format,
+        warm_up: options.warm_up,
+        window,
+        pin: true,
+        paced: true,
+    }
 }

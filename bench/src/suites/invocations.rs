@@ -107,6 +107,7 @@ pub async fn run(
         freeze: true,
         script,
         first_invoke: false,
+        ..Setup::driven()
     };
     let running = harness::start(layer, setup).await?;
     let latencies = Arc::new(Mutex::new(Vec::new()));

@@ -1,14 +1,16 @@
-//! Throughput against a baseline measured in the same run, memory against the cap with
-//! every event accounted for, and a hot shard that must lose nothing.
+//! Instructions per event counted by callgrind, throughput against a baseline measured
+//! in the same run, memory against the cap with every event accounted for, and a hot
+//! shard that must lose nothing.
 //!
 //! They run on the debug build under `cargo test --workspace`, so the limits are loose:
-//! they catch a 3x slowdown, a buffer that stops honouring its cap or an event that goes
+//! they catch a 2x slowdown, a buffer that stops honouring its cap or an event that goes
 //! missing, not noise.
 
 use bench::artifacts::ExtensionLayer;
 use bench::baseline::Baseline;
 use bench::harness;
 use bench::suites::faults::{self, Scenario, Verdict};
+use bench::suites::instructions;
 use bench::suites::pressure::{self, MIB, StalledPlan};
 use bench::suites::throughput;
 use std::time::Duration;
@@ -16,20 +18,22 @@ use std::time::Duration;
 /// Serialises the guard's tests: they measure, so they must not share the CPUs.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Extension throughput over baseline throughput, as measured on the debug build (2 CPUs,
-/// AMD EPYC; see BENCHMARKS.md), per (format, figure). `delivered`: events acknowledged by
-/// the Kinesis stand-in per second; `accepted`: events the listener took in (parsed,
-/// encoded, buffered) per second. Measured again once the extension spilled what its cap
-/// evicts instead of dropping it (0.016, 0.11 and 0.055 before): the load outruns delivery,
-/// and the spill lines, written on the same core, come back as `extension` telemetry. The
-/// guard fails below a third of these.
-const EXPECTED_RATIOS: [(&str, Figure, f64); 3] = [
-    ("json", Figure::Delivered, 0.007),
-    ("json", Figure::Accepted, 0.05),
-    ("kpl", Figure::Delivered, 0.029),
-];
-/// The regression factor that fails the guard.
-const SLOWDOWN_LIMIT: f64 = 3.0;
+/// Instructions per event of the debug build without SHA-256 (see BENCHMARKS.md), per
+/// format, as callgrind counts them: the same on any machine of this kind whatever else
+/// it runs. The guard fails above twice these (a 2x slowdown of the extension's code).
+const EXPECTED_INSTRUCTIONS: [(&str, f64); 2] = [("json", 89_000.0), ("kpl", 106_000.0)];
+/// The regression factor that fails the instructions guard.
+const SLOWDOWN_LIMIT: f64 = 2.0;
+/// Batches of the two callgrind runs (1,000 events each): one event's cost is their
+/// difference over 1,000 events.
+const CALLGRIND_BATCHES: (usize, usize) = (1, 2);
+/// Delivered events per second over the baseline's (a listener in this process that only
+/// parses), paced runs of the debug build: these catch a regression that waits rather
+/// than computes, which instructions do not show. Loose (3x): events per second depend on
+/// what else the machine runs.
+const EXPECTED_RATE_RATIOS: [(&str, f64); 2] = [("json", 0.069), ("kpl", 0.080)];
+/// The regression factor of the rate ratio that fails the guard.
+const RATE_SLOWDOWN_LIMIT: f64 = 3.0;
 /// Idle peak RSS allowed to the debug build: the release target (10 MiB) plus what the
 /// unoptimised binary adds.
 const IDLE_RSS_LIMIT_KIB: u64 = 10 * 1024 + 20 * 1024;
@@ -54,10 +58,44 @@ fn layer() -> ExtensionLayer {
     ExtensionLayer::new(&binary).unwrap()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Figure {
-    Delivered,
-    Accepted,
+fn expected(table: &[(&str, f64)], format: &str) -> f64 {
+    table
+        .iter()
+        .find(|(name, _)| *name == format)
+        .map(|(_, value)| *value)
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instructions_per_event_stay_within_twice_the_measured() {
+    let _serial = SERIAL.lock().await;
+    let layer = layer();
+    let mut failures = Vec::new();
+    for format in ["json", "kpl"] {
+        let figures = instructions::run(layer.binary(), "debug", format, CALLGRIND_BATCHES)
+            .await
+            .unwrap();
+        let measured = figures
+            .without_sha256_per_event
+            .expect("the debug build has symbols");
+        let limit = expected(&EXPECTED_INSTRUCTIONS, format) * SLOWDOWN_LIMIT;
+        eprintln!(
+            "guard: {format}: {measured:.0} instructions per event without SHA-256 ({:.0} in \
+             all), limit {limit:.0}; {:.1} s",
+            figures.per_event, figures.seconds
+        );
+        if measured > limit {
+            failures.push(format!(
+                "{format}: {measured:.0} instructions per event (without SHA-256), over \
+                 {limit:.0}: {:?}",
+                figures.groups
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "instructions per event regressed: {failures:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,7 +105,7 @@ async fn throughput_is_not_grossly_below_the_same_run_baseline() {
     let (bodies, _) = throughput::bodies();
     let baseline = Baseline::start()
         .unwrap()
-        .events_per_second(bodies, throughput::CONNECTIONS, WINDOW)
+        .measure(bodies, throughput::CONNECTIONS, WINDOW)
         .await
         .unwrap();
     let mut failures = Vec::new();
@@ -77,30 +115,27 @@ async fn throughput_is_not_grossly_below_the_same_run_baseline() {
             warm_up: Duration::from_secs(1),
             window: WINDOW,
             pin: false,
+            paced: true,
         };
-        let (figures, ()) = throughput::run(&layer, &plan, |_, _| async {})
-            .await
-            .unwrap();
+        let figures = throughput::run(&layer, &plan).await.unwrap();
+        let ratio = figures.events_per_second / baseline.events_per_second;
         eprintln!(
-            "guard: {format}: delivered {:.0}/s, accepted {:.0}/s, baseline {baseline:.0}/s",
-            figures.events_per_second, figures.posted_per_second
+            "guard: {format}: delivered {:.0}/s ({:?} µs of CPU per event); baseline {:.0}/s \
+             ({:?}); ratio {ratio:.4}",
+            figures.events_per_second,
+            figures.cpu_per_event.map(|cpu| cpu.micros),
+            baseline.events_per_second,
+            baseline.cpu_per_event.map(|cpu| cpu.micros),
         );
-        for (expected_format, figure, expected) in EXPECTED_RATIOS {
-            if expected_format != format {
-                continue;
-            }
-            let measured = match figure {
-                Figure::Delivered => figures.events_per_second,
-                Figure::Accepted => figures.posted_per_second,
-            };
-            let ratio = measured / baseline;
-            if ratio < expected / SLOWDOWN_LIMIT {
-                failures.push(format!(
-                    "{format} {figure:?}: {measured:.0} events/s is {ratio:.4} of the baseline's \
-                     {baseline:.0}/s, under {expected}/{SLOWDOWN_LIMIT}"
-                ));
-            }
+        let limit = expected(&EXPECTED_RATE_RATIOS, format) / RATE_SLOWDOWN_LIMIT;
+        if ratio < limit {
+            failures.push(format!(
+                "{format}: {:.0} events/s delivered, {ratio:.4} of the baseline's, under \
+                 {limit:.4}",
+                figures.events_per_second
+            ));
         }
+        assert_eq!(figures.missing, 0, "{figures:#?}");
     }
     assert!(failures.is_empty(), "throughput regressed: {failures:#?}");
 }

@@ -17,6 +17,7 @@
 //! ```
 
 mod behaviour;
+mod counting;
 mod put_records;
 mod server;
 
@@ -53,6 +54,13 @@ pub struct Counters {
     pub entries_failed: u64,
     /// Entries accepted (stored), taken ones included.
     pub entries_accepted: u64,
+    /// User records in the accepted entries: those of a KPL aggregate counted one by one
+    /// (by its protobuf headers, MD5 unchecked), any other entry as one.
+    pub user_records_accepted: u64,
+    /// Data and partition key bytes of the accepted entries.
+    pub bytes_accepted: u64,
+    /// PUT payload units of the accepted entries (25 KiB each, rounded up per entry).
+    pub payload_units_accepted: u64,
 }
 
 /// Latencies added to every connection and call.
@@ -70,6 +78,8 @@ struct State {
     records: Mutex<Vec<AcceptedRecord>>,
     counters: watch::Sender<Counters>,
     latency: Latency,
+    /// Keep the accepted records, or only count them.
+    keep_records: bool,
     shutdown: watch::Sender<bool>,
 }
 
@@ -99,12 +109,27 @@ impl FakeKinesis {
     /// # Panics
     /// When no port can be bound or no thread started.
     pub fn start_with(latency: Latency) -> Self {
+        Self::start_keeping(latency, true)
+    }
+
+    /// Starts a healthy stand-in that validates and counts what it accepts (see
+    /// [`Counters`]) but keeps no record and decodes no data: [`Self::records`] stays
+    /// empty. For throughput benchmarks, where the stand-in must cost little.
+    ///
+    /// # Panics
+    /// When no port can be bound or no thread started.
+    pub fn start_counting() -> Self {
+        Self::start_keeping(Latency::default(), false)
+    }
+
+    fn start_keeping(latency: Latency, keep_records: bool) -> Self {
         let state = Arc::new(State {
             behaviour: watch::Sender::new(Behaviour::Healthy),
             queued: Mutex::new(std::collections::VecDeque::new()),
             records: Mutex::new(Vec::new()),
             counters: watch::Sender::new(Counters::default()),
             latency,
+            keep_records,
             shutdown: watch::Sender::new(false),
         });
         let (address, runtime, thread) = server::spawn(Arc::clone(&state));

@@ -12,6 +12,7 @@ use telemetry_kinesis_contract::limits::{
 };
 
 use super::behaviour::EntryError;
+use super::counting::{CountedRecord, count_record};
 
 /// A valid PutRecords request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +58,39 @@ struct WireRecord<'a> {
 
 /// Parses and validates a request body within the Kinesis limits.
 pub fn parse(body: &[u8]) -> Result<Request, Rejection> {
+    let (stream, records) = wire(body)?;
+    let mut entries = Vec::with_capacity(records.len());
+    let mut total = 0;
+    for record in records {
+        let key = record.partition_key.into_owned();
+        let data = STANDARD
+            .decode(record.data.as_bytes())
+            .map_err(|_| reject("SerializationException", "Data is not base64"))?;
+        total += check_record(key.len(), key.chars().count(), data.len())?;
+        entries.push((key, data));
+    }
+    check_total(total)?;
+    Ok(Request { stream, entries })
+}
+
+/// Validates a request body as [`parse`] does, but only counts its records (sizes from
+/// the base64 lengths, KPL user records by their headers): nothing is decoded or kept.
+pub fn count(body: &[u8]) -> Result<Vec<CountedRecord>, Rejection> {
+    let (_, records) = wire(body)?;
+    let mut counted = Vec::with_capacity(records.len());
+    let mut total = 0;
+    for record in records {
+        let entry = count_record(record.data.as_bytes(), &record.partition_key)
+            .ok_or_else(|| reject("SerializationException", "Data is not base64"))?;
+        total += check_record(entry.key_len, entry.key_chars, entry.data_len)?;
+        counted.push(entry);
+    }
+    check_total(total)?;
+    Ok(counted)
+}
+
+/// The stream and the records of a body holding 1 to 500 of them.
+fn wire(body: &[u8]) -> Result<(String, Vec<WireRecord<'_>>), Rejection> {
     let request: Wire<'_> = serde_json::from_slice(body)
         .map_err(|_| reject("SerializationException", "invalid JSON"))?;
     let stream = request
@@ -73,26 +107,23 @@ pub fn parse(body: &[u8]) -> Result<Request, Rejection> {
             "Records must hold 1 to 500 entries",
         ));
     }
-    let mut entries = Vec::with_capacity(records.len());
-    let mut total = 0;
-    for record in records {
-        let key = record.partition_key.into_owned();
-        let data = STANDARD
-            .decode(record.data.as_bytes())
-            .map_err(|_| reject("SerializationException", "Data is not base64"))?;
-        if key.is_empty()
-            || key.chars().count() > MAX_PARTITION_KEY_CHARS
-            || data.len() + key.len() > MAX_RECORD_BYTES
-        {
-            return Err(reject("ValidationException", "record too large or bad key"));
-        }
-        total += data.len() + key.len();
-        entries.push((key, data));
+    Ok((stream, records))
+}
+
+/// Checks one record's key and size; returns the bytes it counts for in the call.
+fn check_record(key_len: usize, key_chars: usize, data_len: usize) -> Result<usize, Rejection> {
+    if key_len == 0 || key_chars > MAX_PARTITION_KEY_CHARS || data_len + key_len > MAX_RECORD_BYTES
+    {
+        return Err(reject("ValidationException", "record too large or bad key"));
     }
+    Ok(data_len + key_len)
+}
+
+fn check_total(total: usize) -> Result<(), Rejection> {
     if total > MAX_BYTES_PER_CALL {
         return Err(reject("InvalidArgumentException", "request over 5 MiB"));
     }
-    Ok(Request { stream, entries })
+    Ok(())
 }
 
 /// The answer's body: per entry, a sequence number or the error it failed with.
@@ -155,6 +186,13 @@ mod tests {
             "ValidationException"
         );
         assert_eq!(parse(b"{").unwrap_err().kind, "SerializationException");
+        for (entries, bytes) in [(500, 10), (501, 1), (0, 1), (6, 1024 * 1024 - 1)] {
+            let body = body(entries, bytes);
+            assert_eq!(
+                count(&body).map(|counted| counted.len()),
+                parse(&body).map(|request| request.entries.len())
+            );
+        }
     }
 
     #[test]

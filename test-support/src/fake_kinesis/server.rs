@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use super::behaviour::Behaviour;
-use super::{AcceptedRecord, PUT_RECORDS_TARGET, State, lock, put_records};
+use super::{AcceptedRecord, PUT_RECORDS_TARGET, State, counting, lock, put_records};
+use telemetry_kinesis_contract::limits::put_payload_units;
 
 /// Binds a free port and serves on a new thread; returns the address, the runtime handle
 /// (for scheduled changes) and the thread.
@@ -172,18 +173,46 @@ async fn answer(state: &State, request: Request<Incoming>) -> Response<Full<Byte
     }
 }
 
-/// Stores the entries `behaviour` lets through and answers with the verdicts.
+/// Stores (or counts) the entries `behaviour` lets through and answers with the verdicts.
 fn store(state: &State, body: &[u8], behaviour: Behaviour) -> Response<Full<Bytes>> {
-    let request = match put_records::parse(body) {
-        Ok(request) => request,
+    let parsed = if state.keep_records {
+        put_records::parse(body).map(|request| {
+            let sizes: Vec<Counted> = request
+                .entries
+                .iter()
+                .map(|(key, data)| Counted {
+                    bytes: key.len() + data.len(),
+                    user_records: counting::user_records(data),
+                })
+                .collect();
+            (sizes, Some(request))
+        })
+    } else {
+        put_records::count(body).map(|records| {
+            let sizes = records
+                .iter()
+                .map(|record| Counted {
+                    bytes: record.key_len + record.data_len,
+                    user_records: record.user_records,
+                })
+                .collect();
+            (sizes, None)
+        })
+    };
+    let (sizes, request) = match parsed {
+        Ok(parsed) => parsed,
         Err(rejection) => {
             return error_response(StatusCode::BAD_REQUEST, rejection.kind, rejection.message);
         }
     };
+    let mut entries = request.map(|request| (request.stream, request.entries.into_iter()));
     let mut records = lock(&state.records);
-    let mut results = Vec::with_capacity(request.entries.len());
+    let mut results = Vec::with_capacity(sizes.len());
     state.counters.send_modify(|counters| {
-        for (partition_key, data) in request.entries {
+        for size in sizes {
+            let entry = entries
+                .as_mut()
+                .and_then(|(stream, entries)| Some((stream.clone(), entries.next()?)));
             let index = counters.entries_seen;
             counters.entries_seen += 1;
             match behaviour.entry_error(index) {
@@ -193,16 +222,27 @@ fn store(state: &State, body: &[u8], behaviour: Behaviour) -> Response<Full<Byte
                 }
                 None => {
                     counters.entries_accepted += 1;
+                    counters.user_records_accepted += size.user_records;
+                    counters.bytes_accepted += size.bytes as u64;
+                    counters.payload_units_accepted += put_payload_units(size.bytes) as u64;
                     results.push(Ok(counters.entries_accepted));
-                    records.push(AcceptedRecord {
-                        stream: request.stream.clone(),
-                        partition_key,
-                        data,
-                    });
+                    if let Some((stream, (partition_key, data))) = entry {
+                        records.push(AcceptedRecord {
+                            stream,
+                            partition_key,
+                            data,
+                        });
+                    }
                 }
             }
         }
     });
     drop(records);
     text_response(StatusCode::OK, put_records::answer(&results))
+}
+
+/// What an accepted entry adds to the counters.
+struct Counted {
+    bytes: usize,
+    user_records: u64,
 }

@@ -76,3 +76,56 @@ fn moto_is_started_once_per_process() {
         test_support::moto().endpoint()
     );
 }
+
+/// The counting stand-in counts what the keeping one stores, KPL user records included.
+#[tokio::test]
+async fn the_counting_stand_in_counts_what_the_keeping_one_stores() {
+    use telemetry_kinesis_contract::kpl::Aggregator;
+    use test_support::fake_kinesis::FakeKinesis;
+
+    let mut aggregator = Aggregator::default();
+    for index in 0..300 {
+        aggregator.push(&format!("request-{}", index % 4), &[b'x'; 200]);
+    }
+    let aggregate = aggregator.finish();
+    let mut counters = Vec::new();
+    for kinesis in [FakeKinesis::start(), FakeKinesis::start_counting()] {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(kinesis.endpoint())
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .load()
+            .await;
+        let client = aws_sdk_kinesis::Client::new(&config);
+        let entries = [aggregate.clone(), vec![b'y'; 30_000], b"{}".to_vec()]
+            .into_iter()
+            .map(|data| {
+                PutRecordsRequestEntry::builder()
+                    .data(Blob::new(data))
+                    .partition_key("pk")
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        client
+            .put_records()
+            .stream_name("s")
+            .set_records(Some(entries))
+            .send()
+            .await
+            .unwrap();
+        counters.push((kinesis.counters(), kinesis.records().len()));
+    }
+    let [(kept, stored), (counted, none)] = counters.try_into().unwrap();
+    assert_eq!((stored, none), (3, 0));
+    assert_eq!(kept, counted);
+    assert_eq!(counted.entries_accepted, 3);
+    assert_eq!(counted.user_records_accepted, 300 + 2);
+    assert_eq!(
+        counted.bytes_accepted,
+        (aggregate.len() + 30_000 + 2 + 3 * 2) as u64
+    );
+    assert_eq!(counted.payload_units_accepted, 3 + 2 + 1);
+}

@@ -178,6 +178,7 @@ pub async fn run(
             duration: Duration::ZERO,
         },
         first_invoke: false,
+        ..Setup::driven()
     };
     let Running {
         mut sandbox,
