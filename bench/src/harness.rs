@@ -96,6 +96,17 @@ pub struct Running {
     pub pid: u32,
 }
 
+impl Running {
+    /// Each extension's cold start (spawn to its first `next`), in milliseconds.
+    pub fn cold_starts_ms(&self) -> impl Iterator<Item = f64> + '_ {
+        self.sandbox
+            .init_report()
+            .extensions
+            .iter()
+            .map(|extension| extension.init_duration.as_secs_f64() * 1000.0)
+    }
+}
+
 /// Starts the extension of `layer` under the sandbox with a fresh stand-in.
 pub async fn start(layer: &ExtensionLayer, setup: Setup) -> Result<Running, BenchError> {
     let kinesis = match setup.stand_in {

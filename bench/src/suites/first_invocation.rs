@@ -104,14 +104,7 @@ pub async fn run(
             setup = setup.env(settings::TYPES, types);
         }
         let mut running = harness::start(layer, setup).await?;
-        cold.extend(
-            running
-                .sandbox
-                .init_report()
-                .extensions
-                .iter()
-                .map(|extension| milliseconds(extension.init_duration)),
-        );
+        cold.extend(running.cold_starts_ms());
         let report = running.sandbox.invoke(serde_json::json!({})).await?;
         invoke.push(milliseconds(report.duration));
         post_runtime.push(milliseconds(report.post_runtime_extensions_duration));

@@ -72,14 +72,7 @@ pub async fn run(
             (peer, &mut cold.1, &mut idle.1),
         ] {
             let running = harness::start(layer, Setup::driven()).await?;
-            cold.extend(
-                running
-                    .sandbox
-                    .init_report()
-                    .extensions
-                    .iter()
-                    .map(|extension| extension.init_duration.as_secs_f64() * 1000.0),
-            );
+            cold.extend(running.cold_starts_ms());
             idle.push(harness::memory(running.pid)?.peak_kib as f64);
             running.sandbox.shutdown().await?;
         }
