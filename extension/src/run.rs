@@ -59,8 +59,10 @@ pub async fn run(lookup: impl Fn(&str) -> Option<String>, name: &str) -> ExitCod
         Ok(started) => event_loop::run(&extension, &config, &started, &mut signals).await,
         Err((kind, message)) => init_failed(&extension, kind, &message).await,
     };
+    // Everything buffered is delivered, spilled or counted by now: what the tasks may still
+    // wait on (a call to a stalled Kinesis, a held connection) must not hold the exit.
     cancel.cancel();
-    while tasks.join_next().await.is_some() {}
+    tasks.shutdown().await;
     code
 }
 

@@ -17,6 +17,9 @@ use crate::tally::{Tally, invocation, tally};
 const WAIT: Duration = Duration::from_secs(30);
 /// Lambda's SHUTDOWN budget with external extensions.
 const SHUTDOWN_BUDGET: Duration = Duration::from_millis(2000);
+/// The extension gives itself 500 ms after a signal; exiting within 1 s is the requirement.
+/// Between them, room for a loaded machine's scheduling, not for waiting on a stalled call.
+const SIGNAL_EXIT: Duration = Duration::from_millis(750);
 const HOT_SHARD: Behaviour = Behaviour::FailPercent {
     percent: 30,
     error: EntryError::Throttled,
@@ -99,12 +102,10 @@ async fn sigterm_with_kinesis_stalled_exits_within_a_second_with_every_event_kep
         let signalled = Instant::now();
         kill(Pid::from_raw(extension.pid() as i32), Signal::SIGTERM).unwrap();
         let status = extension.wait(WAIT).await;
-        let took = signalled.elapsed();
+        let took = extension.exited_at().unwrap() - signalled;
+        eprintln!("{format}: exit {took:?} after SIGTERM");
         assert!(status.success(), "{status}");
-        assert!(
-            took < Duration::from_secs(1),
-            "{format}: exit took {took:?}"
-        );
+        assert!(took < SIGNAL_EXIT, "{format}: exit took {took:?}");
         let tally = tally(&sent, &kinesis, &extension);
         assert_eq!(tally.lost, 0, "{format}: {tally:?}");
         let log = extension.stderr().join("\n");

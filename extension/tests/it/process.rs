@@ -2,7 +2,7 @@
 
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -25,6 +25,7 @@ pub struct Extension {
     stdout: Arc<Mutex<Vec<String>>>,
     lines: watch::Receiver<usize>,
     stdout_open: watch::Receiver<bool>,
+    exited_at: Option<Instant>,
 }
 
 /// A port that was free a moment ago.
@@ -114,6 +115,7 @@ impl Extension {
             stdout,
             lines,
             stdout_open,
+            exited_at: None,
         }
     }
 
@@ -126,10 +128,16 @@ impl Extension {
             .await
             .expect("the extension did not exit in time")
             .unwrap();
+        self.exited_at = Some(Instant::now());
         // Let the readers drain what is left: standard output until it closes.
         let _ = tokio::time::timeout(Duration::from_secs(2), self.lines.wait_for(|_| false)).await;
         let _ = tokio::time::timeout(WAIT_OUTPUT, self.stdout_open.wait_for(|open| !open)).await;
         status
+    }
+
+    /// When [`Self::wait`] saw the process end (before it drained the output).
+    pub fn exited_at(&self) -> Option<Instant> {
+        self.exited_at
     }
 
     /// Events spilled to standard output so far: (partition key, payload).
