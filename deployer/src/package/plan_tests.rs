@@ -2,7 +2,7 @@ use super::*;
 
 use Architecture::{Arm64, X86_64};
 
-const TARGET_DIR: &str = "/work/target";
+const TARGET_DIR: &str = "/ci-cache/cargo-target";
 const ZIGBUILD: &str = "/repo/.venv/bin/cargo-zigbuild";
 
 fn toolchain(host_arch: &'static str, zig: bool, installed: &[&str]) -> Toolchain {
@@ -53,7 +53,9 @@ fn arm64_on_x86_64_builds_with_zig_for_glibc_2_17() {
     );
     assert_eq!(
         plan.binary,
-        Path::new("/work/target/aarch64-unknown-linux-gnu/release/telemetry-kinesis-extension")
+        Path::new(
+            "/ci-cache/cargo-target/aarch64-unknown-linux-gnu/release/telemetry-kinesis-extension"
+        )
     );
 }
 
@@ -66,7 +68,9 @@ fn x86_64_on_arm64_builds_with_zig_the_same_way() {
     );
     assert_eq!(
         plan.binary,
-        Path::new("/work/target/x86_64-unknown-linux-gnu/release/telemetry-kinesis-extension")
+        Path::new(
+            "/ci-cache/cargo-target/x86_64-unknown-linux-gnu/release/telemetry-kinesis-extension"
+        )
     );
 }
 
@@ -92,7 +96,7 @@ fn native_builds_use_zig_when_installed_and_cargo_otherwise() {
     );
     assert_eq!(
         cargo.binary,
-        Path::new("/work/target/release/telemetry-kinesis-extension")
+        Path::new("/ci-cache/cargo-target/release/telemetry-kinesis-extension")
     );
 }
 
@@ -152,7 +156,9 @@ fn a_configured_cross_linker_builds_with_cargo() {
     assert_eq!(args(&plan)[..3], ["build", "--target", AARCH64]);
     assert_eq!(
         plan.binary,
-        Path::new("/work/target/aarch64-unknown-linux-gnu/release/telemetry-kinesis-extension")
+        Path::new(
+            "/ci-cache/cargo-target/aarch64-unknown-linux-gnu/release/telemetry-kinesis-extension"
+        )
     );
     assert_eq!(
         linker_variable(AARCH64),
